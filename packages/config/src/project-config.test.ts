@@ -1,0 +1,92 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AirlockError, formatSourceIssue, parseYamlDocument } from '@airlock/core';
+import { describe, expect, it } from 'vitest';
+import { loadProjectConfig } from './project-config.ts';
+import { projectConfigSchema } from './schema.ts';
+import { projectConfigTemplate } from './template.ts';
+
+function project(yaml?: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'airlock-config-'));
+  if (yaml !== undefined) writeFileSync(join(dir, 'airlock.yaml'), yaml);
+  return dir;
+}
+
+function problems(dir: string): string[] {
+  try {
+    loadProjectConfig({ cwd: dir });
+  } catch (error) {
+    if (error instanceof AirlockError) return error.issues.map(formatSourceIssue);
+    throw error;
+  }
+  throw new Error('expected the config to be rejected');
+}
+
+describe('airlock.yaml', () => {
+  it('runs on the embedded defaults when there is no file', () => {
+    const dir = project();
+    const config = loadProjectConfig({ cwd: dir });
+    expect(config.file).toBeUndefined();
+    expect(config.storePath).toBe(join(dir, '.airlock/airlock.db'));
+    expect(config.cacheDir).toBe(join(dir, '.airlock/cache'));
+    expect(config.remote).toBeUndefined();
+  });
+
+  it('resolves paths against the file, found from a subfolder', () => {
+    const dir = project('store:\n  path: data/state.db\nremote:\n  s3:\n    bucket: team-bucket\n');
+    mkdirSync(join(dir, 'src', 'deep'), { recursive: true });
+    const config = loadProjectConfig({ cwd: join(dir, 'src', 'deep') });
+    expect(config.file).toBe(join(dir, 'airlock.yaml'));
+    expect(config.storePath).toBe(join(dir, 'data/state.db'));
+    expect(config.remote).toEqual({
+      bucket: 'team-bucket',
+      prefix: '',
+      region: 'us-east-1',
+      forcePathStyle: false,
+    });
+  });
+
+  it('the template init writes is valid and equals the defaults', () => {
+    const fromTemplate = parseYamlDocument(projectConfigTemplate, {
+      file: 'airlock.yaml',
+      schema: projectConfigSchema,
+    });
+    expect(fromTemplate.store.path).toBe('.airlock/airlock.db');
+    expect(fromTemplate.providers.openai).toEqual({ type: 'openai', api_key_env: 'OPENAI_API_KEY' });
+  });
+
+  it('reports every problem with its line and column', () => {
+    const dir = project(
+      [
+        'version: 1',
+        'store:',
+        '  path: 42',
+        'cahce:',
+        '  dir: x',
+        'remote:',
+        '  s3:',
+        '    region: eu-west-1',
+      ].join('\n'),
+    );
+    expect(problems(dir)).toEqual([
+      'airlock.yaml:3:9: store.path: invalid input: expected string, received number',
+      'airlock.yaml:4:1: unknown key "cahce" at the top level (expected one of: version, store, cache, remote, providers)',
+      'airlock.yaml:7:3: missing required key "bucket" in remote.s3 (expected string)',
+    ]);
+  });
+
+  it('reports broken YAML at the place it breaks', () => {
+    const dir = project('store:\n  path: [unclosed\ncache: {}\n');
+    const lines = problems(dir);
+    expect(lines.length).toBeGreaterThan(0);
+    expect(lines[0]).toMatch(/^airlock\.yaml:\d+:\d+: invalid YAML: /);
+  });
+
+  it('refuses a --config path that does not exist', () => {
+    const dir = project();
+    expect(() => loadProjectConfig({ cwd: dir, path: 'missing.yaml' })).toThrow(
+      /missing\.yaml: no such file/,
+    );
+  });
+});

@@ -1,0 +1,111 @@
+import { existsSync } from 'node:fs';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { AirlockError, readYamlFile } from '@airlock/core';
+import { type ProjectConfigFile, projectConfigSchema } from './schema.ts';
+
+/** The name of the project file, looked for in the working folder and its parents. */
+export const configFileName = 'airlock.yaml';
+
+export interface S3Remote {
+  bucket: string;
+  prefix: string;
+  region: string;
+  endpoint?: string;
+  forcePathStyle: boolean;
+}
+
+export interface ProviderConfig {
+  type: 'openai';
+  baseUrl?: string;
+  apiKeyEnv: string;
+}
+
+/** The project configuration as packages take it: absolute paths, camelCase, defaults applied. */
+export interface ProjectConfig {
+  /** The airlock.yaml this came from, or undefined when running on the embedded defaults. */
+  file?: string;
+  /** The folder paths are relative to (the config file's folder). */
+  root: string;
+  storePath: string;
+  cacheDir: string;
+  remote?: S3Remote;
+  providers: Record<string, ProviderConfig>;
+}
+
+function absolute(root: string, path: string): string {
+  return isAbsolute(path) ? path : resolve(root, path);
+}
+
+/** Turns a validated file into the resolved configuration. */
+export function resolveProjectConfig(
+  file: ProjectConfigFile,
+  root: string,
+  configPath?: string,
+): ProjectConfig {
+  const s3 = file.remote?.s3;
+  const providers: Record<string, ProviderConfig> = {};
+  for (const [name, provider] of Object.entries(file.providers)) {
+    providers[name] = {
+      type: provider.type,
+      apiKeyEnv: provider.api_key_env,
+      ...(provider.base_url === undefined ? {} : { baseUrl: provider.base_url }),
+    };
+  }
+  return {
+    ...(configPath === undefined ? {} : { file: configPath }),
+    root,
+    storePath: absolute(root, file.store.path),
+    cacheDir: absolute(root, file.cache.dir),
+    ...(s3 === undefined
+      ? {}
+      : {
+          remote: {
+            bucket: s3.bucket,
+            prefix: s3.prefix,
+            region: s3.region,
+            forcePathStyle: s3.force_path_style,
+            ...(s3.endpoint === undefined ? {} : { endpoint: s3.endpoint }),
+          },
+        }),
+    providers,
+  };
+}
+
+/** Finds airlock.yaml in `startDir` or the nearest parent folder that has one. */
+export function findConfigFile(startDir: string): string | undefined {
+  let dir = resolve(startDir);
+  for (;;) {
+    const candidate = join(dir, configFileName);
+    if (existsSync(candidate)) return candidate;
+    const parent = dirname(dir);
+    if (parent === dir) return undefined;
+    dir = parent;
+  }
+}
+
+export interface LoadProjectConfigOptions {
+  /** An explicit file (`--config`); it must exist. */
+  path?: string;
+  /** Where to start looking when no path is given, and what messages are relative to. */
+  cwd: string;
+}
+
+/**
+ * Loads the project configuration: the explicit file, else the nearest airlock.yaml, else the
+ * embedded defaults rooted at `cwd`. A malformed file is an INVALID_INPUT error with one
+ * `airlock.yaml:line:col` issue per problem.
+ */
+export function loadProjectConfig(options: LoadProjectConfigOptions): ProjectConfig {
+  const path = options.path === undefined ? findConfigFile(options.cwd) : resolve(options.cwd, options.path);
+  if (path === undefined) {
+    return resolveProjectConfig(projectConfigSchema.parse({}), resolve(options.cwd));
+  }
+  const display = relative(options.cwd, path) || path;
+  if (options.path !== undefined && !existsSync(path)) {
+    throw new AirlockError('NOT_FOUND', `${display}: no such file (given with --config)`, {
+      context: { path },
+    });
+  }
+  const file = readYamlFile(path, projectConfigSchema, display.startsWith('..') ? path : display);
+  return resolveProjectConfig(file, dirname(path), path);
+}

@@ -1,0 +1,54 @@
+import { z } from 'zod';
+
+const relativeOrAbsolutePath = z.string().min(1, 'expected a non-empty path');
+
+/** Where an OpenAI-compatible provider is and which environment variable holds its key. */
+export const providerSchema = z.strictObject({
+  type: z.literal('openai').default('openai'),
+  /** Any OpenAI-compatible endpoint: OpenAI, Azure, vLLM, Ollama, a LiteLLM proxy. */
+  base_url: z.url({ message: 'expected a URL such as https://api.openai.com/v1' }).optional(),
+  /** The name of the environment variable holding the API key; the key itself never goes in this file. */
+  api_key_env: z
+    .string()
+    .regex(/^[A-Z_][A-Z0-9_]*$/, 'expected an environment variable name such as OPENAI_API_KEY')
+    .default('OPENAI_API_KEY'),
+});
+
+/** An S3 (or S3-compatible) remote for dataset objects and shared deploy state. */
+export const s3RemoteSchema = z.strictObject({
+  bucket: z.string().min(3, 'expected a bucket name (3 characters or more)'),
+  prefix: z.string().default(''),
+  region: z.string().default('us-east-1'),
+  /** For S3-compatible servers (R2, MinIO, s3rver); omit for AWS. */
+  endpoint: z.url({ message: 'expected a URL such as https://s3.example.com' }).optional(),
+  force_path_style: z.boolean().default(false),
+});
+
+/**
+ * `airlock.yaml`: the project file. Every key is optional; the defaults keep everything embedded
+ * (one SQLite file and a cache folder under `.airlock/`), so a new project runs with no server.
+ */
+export const projectConfigSchema = z.strictObject({
+  version: z.literal(1, { message: 'expected version: 1 (the only format this Airlock reads)' }).default(1),
+  store: z
+    .strictObject({
+      /** The SQLite file, relative to this file's folder. */
+      path: relativeOrAbsolutePath.default('.airlock/airlock.db'),
+    })
+    .default({ path: '.airlock/airlock.db' }),
+  cache: z
+    .strictObject({
+      /** The local content-addressed cache folder, relative to this file's folder. */
+      dir: relativeOrAbsolutePath.default('.airlock/cache'),
+    })
+    .default({ dir: '.airlock/cache' }),
+  remote: z.strictObject({ s3: s3RemoteSchema }).optional(),
+  providers: z
+    .record(z.string().regex(/^[a-z][a-z0-9-]*$/, 'expected a lowercase provider name'), providerSchema)
+    .default({}),
+});
+
+/** `airlock.yaml` as written (before defaults). */
+export type ProjectConfigInput = z.input<typeof projectConfigSchema>;
+/** `airlock.yaml` as validated, with defaults filled in (paths still as written). */
+export type ProjectConfigFile = z.output<typeof projectConfigSchema>;

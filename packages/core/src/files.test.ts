@@ -1,0 +1,45 @@
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { AirlockError } from './errors.ts';
+import { readYamlFile, writeFileAtomic } from './files.ts';
+
+const folder = () => mkdtempSync(join(tmpdir(), 'airlock-core-'));
+
+describe('writeFileAtomic', () => {
+  it('replaces a file and leaves no temporary file behind', () => {
+    const dir = folder();
+    const path = join(dir, 'state.json');
+    writeFileAtomic(path, '{"v":1}');
+    writeFileAtomic(path, '{"v":2}');
+    expect(readFileSync(path, 'utf8')).toBe('{"v":2}');
+    expect(readdirSync(dir)).toEqual(['state.json']);
+  });
+
+  it('refuses to overwrite when asked, leaving the old bytes', () => {
+    const dir = folder();
+    const path = join(dir, 'airlock.yaml');
+    writeFileSync(path, 'mine');
+    expect(() => writeFileAtomic(path, 'theirs', { overwrite: false })).toThrowError(
+      expect.objectContaining({ code: 'CONFLICT' }),
+    );
+    expect(readFileSync(path, 'utf8')).toBe('mine');
+    expect(readdirSync(dir)).toEqual(['airlock.yaml']);
+  });
+});
+
+describe('readYamlFile', () => {
+  it('names a missing file as NOT_FOUND', () => {
+    const dir = folder();
+    try {
+      readYamlFile(join(dir, 'nope.yaml'), z.object({}), 'nope.yaml');
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(AirlockError);
+      expect((error as AirlockError).code).toBe('NOT_FOUND');
+      expect((error as AirlockError).message).toBe('nope.yaml: no such file');
+    }
+  });
+});

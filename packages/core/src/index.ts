@@ -1,0 +1,37 @@
+/** The closed set of error codes, the error type every package throws for expected failures, and helpers. */
+
+/** The two tables that translate error codes: CLI exit codes and HTTP statuses. */
+export { type ExitCode, exitCodeFor, exitCodes, httpStatusFor } from './error-tables.ts';
+export {
+  AirlockError,
+  type AirlockErrorOptions,
+  type ErrorCode,
+  errorCodes,
+  formatSourceIssue,
+  isAirlockError,
+  type SourceIssue,
+} from './errors.ts';
+/** Reading user YAML files and writing files atomically. */
+export { readYamlFile, type WriteFileAtomicOptions, writeFileAtomic } from './files.ts';
+/** Typed ids: SHA-256 digests, request ids, time-sortable ids. */
+export {
+  type Brand,
+  isSha256,
+  newId,
+  newRequestId,
+  parseRequestId,
+  parseSha256,
+  type RequestId,
+  type Sha256,
+} from './ids.ts';
+/** The logger interface packages write to, and the JSON / pretty implementation apps inject. */
+export {
+  createLogger,
+  type LogFields,
+  type Logger,
+  type LoggerOptions,
+  type LogLevel,
+  silentLogger,
+} from './logger.ts';
+/** Parsing YAML text with a zod schema into `path:line:col` issues. */
+export { type ParseYamlOptions, parseYamlDocument } from './yaml-document.ts';

@@ -1,0 +1,6 @@
+/** Opening the SQLite store (WAL, foreign keys, busy timeout) with drizzle over it. */
+export { type Database, type OpenDatabaseOptions, openDatabase } from './database.ts';
+/** The migration runner packages contribute their tables through. */
+export { applyMigrations, type Migration, type MigrationStatus, migrationStatus } from './migrations.ts';
+/** The store's own tables and facts. */
+export { readStoreInfo, storeMigrations } from './store-migrations.ts';

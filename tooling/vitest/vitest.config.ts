@@ -1,0 +1,3 @@
+import { createVitestConfig } from './src/index.ts';
+
+export default createVitestConfig();
