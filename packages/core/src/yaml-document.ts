@@ -137,7 +137,15 @@ export function parseYamlDocument<Schema extends z.ZodType>(
   if (result.success) return result.data;
 
   const root = document.contents as Node | null;
-  const issues = result.error.issues.map((issue): SourceIssue => {
+  // One problem per place: a list given where a string belongs is "expected string", not also "too short".
+  const seen = new Set<string>();
+  const firstPerPath = result.error.issues.filter((issue) => {
+    const key = `${issue.code === 'unrecognized_keys' ? 'keys' : 'value'}:${dottedPath(issue.path)}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+  const issues = firstPerPath.map((issue): SourceIssue => {
     const where = dottedPath(issue.path);
     const inField = where === '' ? 'at the top level' : `in ${where}`;
     if (issue.code === 'unrecognized_keys') {

@@ -1,0 +1,97 @@
+import { httpStatusFor, isAirlockError, type Logger } from '@airlock/core';
+import { OpenAPIHono } from '@hono/zod-openapi';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { AppEnv } from './context.ts';
+import { errorBody, fromSourceIssue } from './error-body.ts';
+import { requestIdMiddleware } from './middleware/request-id.ts';
+import { requestLogMiddleware } from './middleware/request-log.ts';
+import { type Readiness, registerHealthRoutes } from './routes/health.ts';
+
+/** Everything the API needs, built by the composition root (server.ts) or by a test. */
+export interface AppDeps {
+  version: string;
+  logger: Logger;
+  /** Whether the store is open and migrated (the readiness probe). */
+  readiness: () => Readiness;
+  /** A monotonic clock in milliseconds, for request durations. */
+  now?: () => number;
+}
+
+/**
+ * The Airlock HTTP API. No environment, no I/O of its own: everything comes in `deps`, so tests
+ * call it with `app.request(...)` and server.ts serves it over HTTP.
+ */
+export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
+  const app = new OpenAPIHono<AppEnv>({
+    // A request that fails its route's zod schema gets the one error body, listing every problem.
+    defaultHook: (result, context) => {
+      if (result.success) return;
+      const issues = result.error.issues.map((issue) => ({
+        path: issue.path.map(String).join('.') || '(body)',
+        message: issue.message,
+      }));
+      return context.json(
+        errorBody({
+          code: 'INVALID_INPUT',
+          message: `invalid request: ${issues.length} problem${issues.length === 1 ? '' : 's'}`,
+          requestId: context.get('requestId'),
+          issues,
+        }),
+        400,
+      );
+    },
+  });
+
+  app.use('*', requestIdMiddleware());
+  app.use('*', requestLogMiddleware(deps.logger, deps.now ?? (() => performance.now())));
+
+  registerHealthRoutes(app, { version: deps.version, readiness: deps.readiness });
+
+  app.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: {
+      title: 'Airlock API',
+      version: deps.version,
+      description:
+        'Release gates and records for AI features: registry, datasets, eval runs, deploy state, audit.',
+    },
+  });
+
+  app.notFound((context) =>
+    context.json(
+      errorBody({
+        code: 'NOT_FOUND',
+        message: `no route ${context.req.method} ${context.req.path}`,
+        requestId: context.get('requestId'),
+      }),
+      404,
+    ),
+  );
+
+  app.onError((error, context) => {
+    const requestId = context.get('requestId');
+    if (isAirlockError(error)) {
+      return context.json(
+        errorBody({
+          code: error.code,
+          message: error.message,
+          requestId,
+          issues: error.issues.map(fromSourceIssue),
+        }),
+        httpStatusFor(error.code) as ContentfulStatusCode,
+      );
+    }
+    // A bug: logged in full, answered without internals.
+    (context.get('logger') ?? deps.logger).error('unhandled error', { error, stack: error.stack });
+    return context.json(
+      errorBody({
+        code: 'INTERNAL',
+        message: 'internal error; quote the request id when reporting it',
+        requestId,
+      }),
+      500,
+    );
+  });
+
+  return app;
+}

@@ -1,0 +1,72 @@
+import { relative } from 'node:path';
+import { allMigrations } from '@airlock/api';
+import { migrationStatus, readStoreInfo } from '@airlock/db';
+import type { CommandDefinition } from '../command.ts';
+
+export const configCheckCommand: CommandDefinition = {
+  words: ['config', 'check'],
+  summary: 'validate airlock.yaml and open the store (creating and migrating it if needed)',
+  description:
+    'Loads the project file (or the embedded defaults when there is none), reports every problem\n' +
+    'as file:line:col, then opens the SQLite store and applies pending migrations.',
+  options: {},
+  positionals: [],
+  examples: [
+    { command: 'airlock config check', description: 'check the project in this folder' },
+    {
+      command: 'airlock --config examples/support-bot/airlock.yaml config check --json',
+      description: 'as JSON',
+    },
+  ],
+  async run(context) {
+    const config = context.config();
+    const database = context.store();
+    const status = migrationStatus(database, allMigrations);
+    const info = readStoreInfo(database);
+    const shown = (path: string) => relative(context.io.cwd, path) || path;
+    const providers = Object.entries(config.providers).map(([name, provider]) => ({
+      name,
+      type: provider.type,
+      baseUrl: provider.baseUrl ?? 'https://api.openai.com/v1',
+      apiKeyEnv: provider.apiKeyEnv,
+      apiKeySet: Boolean(context.io.env[provider.apiKeyEnv]),
+    }));
+    const remote = config.remote
+      ? `s3://${config.remote.bucket}/${config.remote.prefix}${config.remote.endpoint ? ` at ${config.remote.endpoint}` : ''}`
+      : 'none (local cache only)';
+    const { output } = context;
+    output.result(
+      {
+        ok: true,
+        config: config.file ?? null,
+        store: { path: config.storePath, id: info?.storeId ?? null, migrations: status },
+        cacheDir: config.cacheDir,
+        remote: config.remote ?? null,
+        providers,
+      },
+      () => [
+        `config     ${config.file ? shown(config.file) : 'none found; using the embedded defaults'}`,
+        `store      ${shown(config.storePath)} (id ${info?.storeId.slice(0, 12) ?? '?'}, ${status.applied.length} migration(s) applied)`,
+        `cache      ${shown(config.cacheDir)}`,
+        `remote     ${remote}`,
+        ...(providers.length === 0
+          ? ['providers  none']
+          : providers.map(
+              (provider, index) =>
+                `${index === 0 ? 'providers ' : '          '} ${provider.name}: ${provider.baseUrl} (${provider.apiKeyEnv} ${
+                  provider.apiKeySet ? output.green('set') : output.yellow('not set')
+                })`,
+            )),
+        ...(status.unknown.length > 0
+          ? [
+              output.yellow(
+                `warning    the store has migrations this Airlock does not know: ${status.unknown.join(', ')}`,
+              ),
+            ]
+          : []),
+        output.green('ok'),
+      ],
+    );
+    return 0;
+  },
+};

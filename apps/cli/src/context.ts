@@ -1,0 +1,46 @@
+import { openProjectStore } from '@airlock/api';
+import { loadProjectConfig, type ProjectConfig } from '@airlock/config';
+import type { Database } from '@airlock/db';
+import type { GlobalOptions } from './global-options.ts';
+import type { CliIO } from './io.ts';
+import type { Output } from './output.ts';
+
+/** What every command gets: where it runs, how to print, and the project's parts, opened on demand. */
+export interface CommandContext {
+  io: CliIO;
+  output: Output;
+  globals: GlobalOptions;
+  version: string;
+  /** airlock.yaml (from --config, else found upward from the working folder, else the defaults). */
+  config(): ProjectConfig;
+  /** The project's SQLite store, opened and migrated; closed when the command ends. */
+  store(): Database;
+}
+
+export interface ContextOptions {
+  io: CliIO;
+  output: Output;
+  globals: GlobalOptions;
+  version: string;
+}
+
+export function createContext(options: ContextOptions): CommandContext & { close(): void } {
+  let config: ProjectConfig | undefined;
+  let database: Database | undefined;
+  const context = {
+    ...options,
+    config: () => {
+      config ??= loadProjectConfig({
+        cwd: options.io.cwd,
+        ...(options.globals.config === undefined ? {} : { path: options.globals.config }),
+      });
+      return config;
+    },
+    store: () => {
+      database ??= openProjectStore(context.config().storePath);
+      return database;
+    },
+    close: () => database?.close(),
+  };
+  return context;
+}
