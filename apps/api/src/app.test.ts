@@ -1,13 +1,12 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AirlockError, createLogger, type Logger, silentLogger } from '@airlock/core';
 import { openDatabase } from '@airlock/db';
+import { temporaryDirectory } from '@airlock/vitest-config/temp-dir';
 import { describe, expect, it } from 'vitest';
 import { createApp } from './app.ts';
 import { openProjectStore, storeReadiness } from './store.ts';
 
-const storePath = () => join(mkdtempSync(join(tmpdir(), 'airlock-api-')), 'airlock.db');
+const storePath = () => join(temporaryDirectory('airlock-api-'), 'airlock.db');
 
 function appWithStore(logger: Logger = silentLogger) {
   const database = openProjectStore(storePath());

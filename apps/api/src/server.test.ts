@@ -1,14 +1,12 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { loadProjectConfig } from '@airlock/config';
 import { silentLogger } from '@airlock/core';
+import { temporaryDirectory } from '@airlock/vitest-config/temp-dir';
 import { describe, expect, it } from 'vitest';
 import { startServer } from './server.ts';
 
 describe('server', () => {
   it('serves the app over HTTP on a free port and closes cleanly', async () => {
-    const config = loadProjectConfig({ cwd: mkdtempSync(join(tmpdir(), 'airlock-server-')) });
+    const config = loadProjectConfig({ cwd: temporaryDirectory('airlock-server-') });
     const server = await startServer({
       config,
       port: 0,

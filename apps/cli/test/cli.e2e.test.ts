@@ -1,12 +1,12 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { temporaryDirectory } from '@airlock/vitest-config/temp-dir';
 import { describe, expect, it } from 'vitest';
 import { airlockBin, runCli } from './cli-process.ts';
 
-const emptyFolder = () => mkdtempSync(join(tmpdir(), 'airlock-cli-'));
+const emptyFolder = () => temporaryDirectory('airlock-cli-');
 
 describe('airlock, run as a process', () => {
   it('--help lists the command groups with an example and exits 0', async () => {

@@ -1,14 +1,14 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AirlockError, formatSourceIssue, parseYamlDocument } from '@airlock/core';
+import { temporaryDirectory } from '@airlock/vitest-config/temp-dir';
 import { describe, expect, it } from 'vitest';
 import { loadProjectConfig } from './project-config.ts';
 import { projectConfigSchema } from './schema.ts';
 import { projectConfigTemplate } from './template.ts';
 
 function project(yaml?: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'airlock-config-'));
+  const dir = temporaryDirectory('airlock-config-');
   if (yaml !== undefined) writeFileSync(join(dir, 'airlock.yaml'), yaml);
   return dir;
 }

@@ -1,12 +1,12 @@
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { temporaryDirectory } from '@airlock/vitest-config/temp-dir';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { AirlockError } from './errors.ts';
 import { readYamlFile, writeFileAtomic } from './files.ts';
 
-const folder = () => mkdtempSync(join(tmpdir(), 'airlock-core-'));
+const folder = () => temporaryDirectory('airlock-core-');
 
 describe('writeFileAtomic', () => {
   it('replaces a file and leaves no temporary file behind', () => {

@@ -1,9 +1,9 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { AirlockError } from '@airlock/core';
+import { temporaryDirectory } from '@airlock/vitest-config/temp-dir';
 import { describe, expect, it } from 'vitest';
 import { raceMigrations } from '../test/race-migrations.ts';
 import { openDatabase } from './database.ts';
@@ -11,7 +11,7 @@ import { applyMigrations, migrationStatus } from './migrations.ts';
 import { readStoreInfo, storeMigrations } from './store-migrations.ts';
 
 const run = promisify(execFile);
-const storePath = () => join(mkdtempSync(join(tmpdir(), 'airlock-db-')), 'nested', 'airlock.db');
+const storePath = () => join(temporaryDirectory('airlock-db-'), 'nested', 'airlock.db');
 
 describe('openDatabase', () => {
   it('creates the file with WAL, foreign keys and a busy timeout', () => {
@@ -24,7 +24,7 @@ describe('openDatabase', () => {
   });
 
   it('refuses a file that is not a database', () => {
-    const path = join(mkdtempSync(join(tmpdir(), 'airlock-db-')), 'airlock.db');
+    const path = join(temporaryDirectory('airlock-db-'), 'airlock.db');
     writeFileSync(path, 'this is not sqlite, just text long enough to fill a header..........');
     expect(() => openDatabase({ path })).toThrowError(
       expect.objectContaining({
