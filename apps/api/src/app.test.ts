@@ -113,3 +113,25 @@ describe('API', () => {
     expect(logged.find((line) => line.msg === 'request')).toMatchObject({ method: 'GET', path: '/halted' });
   });
 });
+
+describe('API method handling', () => {
+  it('answers a known path with the wrong method with 405 and Allow', async () => {
+    const { app, database } = appWithStore();
+    const response = await app.request('/healthz', { method: 'POST' });
+    expect(response.status).toBe(405);
+    expect(response.headers.get('allow')).toBe('GET, HEAD');
+    expect(await response.json()).toMatchObject({
+      error: { code: 'METHOD_NOT_ALLOWED', message: 'POST is not allowed on /healthz (allowed: GET, HEAD)' },
+    });
+    database.close();
+  });
+
+  it('describes the error body in the OpenAPI document', async () => {
+    const { app, database } = appWithStore();
+    const document = (await (await app.request('/openapi.json')).json()) as {
+      components: { schemas: Record<string, { properties?: Record<string, unknown> }> };
+    };
+    expect(document.components.schemas.ErrorBody?.properties).toHaveProperty('error');
+    database.close();
+  });
+});

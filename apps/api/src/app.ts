@@ -7,6 +7,18 @@ import { requestIdMiddleware } from './middleware/request-id.ts';
 import { requestLogMiddleware } from './middleware/request-log.ts';
 import { type Readiness, registerHealthRoutes } from './routes/health.ts';
 
+/** The methods routed for a path (`/v1/models/:id` patterns included), for 405 and `Allow`. */
+function allowedMethods(routes: readonly { method: string; path: string }[], path: string): string[] {
+  const methods = new Set<string>();
+  for (const route of routes) {
+    if (route.method === 'ALL') continue;
+    const pattern = route.path.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\/:[^/]+/g, '/[^/]+');
+    if (new RegExp(`^${pattern}$`).test(path)) methods.add(route.method);
+  }
+  if (methods.has('GET')) methods.add('HEAD');
+  return [...methods].sort();
+}
+
 /** Everything the API needs, built by the composition root (server.ts) or by a test. */
 export interface AppDeps {
   version: string;
@@ -57,16 +69,29 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     },
   });
 
-  app.notFound((context) =>
-    context.json(
+  app.notFound((context) => {
+    const { method, path } = context.req;
+    const allowed = allowedMethods(app.routes, path);
+    if (allowed.length > 0) {
+      context.header('Allow', allowed.join(', '));
+      return context.json(
+        errorBody({
+          code: 'METHOD_NOT_ALLOWED',
+          message: `${method} is not allowed on ${path} (allowed: ${allowed.join(', ')})`,
+          requestId: context.get('requestId'),
+        }),
+        405,
+      );
+    }
+    return context.json(
       errorBody({
         code: 'NOT_FOUND',
-        message: `no route ${context.req.method} ${context.req.path}`,
+        message: `no route ${method} ${path}`,
         requestId: context.get('requestId'),
       }),
       404,
-    ),
-  );
+    );
+  });
 
   app.onError((error, context) => {
     const requestId = context.get('requestId');

@@ -52,10 +52,36 @@ export function globalsFrom(values: OptionValues): GlobalOptions {
   };
 }
 
-/** Only the global options, for `airlock --version` / `airlock --help` with no command. */
+/** The global options, read leniently (before the command is known: for --json and --no-color). */
 export function parseGlobalsOnly(argv: readonly string[]): GlobalOptions {
   const { values } = parseArgs({ args: [...argv], options: toParseArgs(globalOptions), strict: false });
   return globalsFrom(values as OptionValues);
+}
+
+/** node:util's wording, made into ours: no trailing advice, no "ambiguous" for a value like -1. */
+function describeParseError(error: Error): string {
+  const first = error.message.split('\n')[0] ?? 'bad arguments';
+  const ambiguous = /^Option '(-[^ ']+)(?: <value>)?' argument is ambiguous/.exec(first);
+  if (ambiguous) {
+    return `${ambiguous[1]} needs a value; write a value that starts with "-" as ${ambiguous[1]}=<value>`;
+  }
+  const message = first.replace(/\.? To specify.*$/, '').replace(/\.$/, '');
+  return message.charAt(0).toLowerCase() + message.slice(1);
+}
+
+/** The global options alone, read strictly: `airlock --bogus` is a usage error, not help. */
+export function parseGlobalsStrict(argv: readonly string[]): GlobalOptions {
+  try {
+    const { values } = parseArgs({
+      args: [...argv],
+      options: toParseArgs(globalOptions),
+      strict: true,
+      allowPositionals: true,
+    });
+    return globalsFrom(values as OptionValues);
+  } catch (error) {
+    throw usageError(describeParseError(error as Error));
+  }
 }
 
 /**
@@ -75,9 +101,7 @@ export function parseCommandArgs(
       allowPositionals: true,
     }) as { values: OptionValues; positionals: string[] };
   } catch (error) {
-    const message =
-      (error as Error).message.split('\n')[0]?.replace(/\. To specify.*$/, '') ?? 'bad arguments';
-    throw usageError(message.charAt(0).toLowerCase() + message.slice(1), command);
+    throw usageError(describeParseError(error as Error), command);
   }
   const positionals = parsed.positionals.slice(command.words.length);
   const globals = globalsFrom(parsed.values);

@@ -1,11 +1,11 @@
 import { AirlockError, exitCodeFor, exitCodes, isAirlockError } from '@airlock/core';
-import { commandWords, findCommand, parseCommandArgs, parseGlobalsOnly } from './args.ts';
-import type { CommandDefinition } from './command.ts';
+import { commandWords, findCommand, parseCommandArgs, parseGlobalsOnly, parseGlobalsStrict } from './args.ts';
+import type { CommandDefinition, CommandGroup } from './command.ts';
 import { commands, groups } from './commands/index.ts';
 import { createContext } from './context.ts';
 import { commandHelp, groupHelp, rootHelp } from './help.ts';
 import type { CliIO } from './io.ts';
-import { createOutput } from './output.ts';
+import { createOutput, type Output } from './output.ts';
 
 export interface RunOptions {
   version: string;
@@ -13,27 +13,87 @@ export interface RunOptions {
   commands?: readonly CommandDefinition[];
 }
 
-function closestWord(word: string, candidates: readonly string[]): string | undefined {
-  const distance = (a: string, b: string): number => {
-    const row = Array.from({ length: b.length + 1 }, (_, index) => index);
-    for (let i = 1; i <= a.length; i++) {
-      let previous = row[0] ?? 0;
-      row[0] = i;
-      for (let j = 1; j <= b.length; j++) {
-        const current = row[j] ?? 0;
-        row[j] = Math.min(
-          (row[j] ?? 0) + 1,
-          (row[j - 1] ?? 0) + 1,
-          previous + (a[i - 1] === b[j - 1] ? 0 : 1),
-        );
-        previous = current;
-      }
+/** Edit distance, to suggest the command a typo meant. */
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, index) => index);
+  for (let i = 1; i <= a.length; i++) {
+    let diagonal = row[0] ?? 0;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const above = row[j] ?? 0;
+      row[j] = Math.min(above + 1, (row[j - 1] ?? 0) + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diagonal = above;
     }
-    return row[b.length] ?? 0;
-  };
-  const ranked = candidates.map((candidate) => [candidate, distance(word, candidate)] as const);
-  const [best] = ranked.sort((a, b) => a[1] - b[1]);
-  return best && best[1] <= 2 ? best[0] : undefined;
+  }
+  return row[b.length] ?? 0;
+}
+
+function closestWord(word: string, candidates: readonly string[]): string | undefined {
+  const ranked = candidates
+    .map((candidate) => ({ candidate, distance: editDistance(word, candidate) }))
+    .sort((a, b) => a.distance - b.distance);
+  const best = ranked[0];
+  return best && best.distance <= 2 ? best.candidate : undefined;
+}
+
+function showRoot(output: Output, available: readonly CommandDefinition[]): void {
+  output.result({ commands: available.map((item) => item.words.join(' ')) }, () => rootHelp(output, groups));
+}
+
+function showGroup(output: Output, group: CommandGroup, available: readonly CommandDefinition[]): void {
+  const members = available.filter((item) => item.words[0] === group.name);
+  output.result({ commands: members.map((item) => item.words.join(' ')) }, () =>
+    groupHelp(output, group, members),
+  );
+}
+
+/** No command matched: `airlock`, `airlock --version`, `airlock help …`, a group's name, or a typo. */
+function helpOrUnknown(
+  words: readonly string[],
+  argv: readonly string[],
+  output: Output,
+  available: readonly CommandDefinition[],
+  version: string,
+): number {
+  const globals = parseGlobalsStrict(argv);
+  const [first, second] = words;
+  if (first === undefined) {
+    if (globals.version) {
+      output.result({ version, node: process.version }, () => [
+        `airlock ${version} (node ${process.version})`,
+      ]);
+      return exitCodes.ok;
+    }
+    showRoot(output, available);
+    return globals.help ? exitCodes.ok : exitCodes.usage;
+  }
+  if (first === 'help') {
+    const target = findCommand(available, words.slice(1));
+    const group = groups.find((candidate) => candidate.name === second);
+    if (target) output.result({ command: target.words.join(' ') }, () => commandHelp(output, target));
+    else if (group) showGroup(output, group, available);
+    else showRoot(output, available);
+    return exitCodes.ok;
+  }
+  const group = groups.find((candidate) => candidate.name === first);
+  if (group && second === undefined) {
+    showGroup(output, group, available);
+    return globals.help ? exitCodes.ok : exitCodes.usage;
+  }
+  if (group) {
+    throw new AirlockError(
+      'INVALID_INPUT',
+      `unknown command "${first} ${second}" (see airlock ${first} --help)`,
+    );
+  }
+  const suggestion = closestWord(
+    first,
+    groups.map((candidate) => candidate.name),
+  );
+  throw new AirlockError(
+    'INVALID_INPUT',
+    `unknown command "${first}"${suggestion ? `; did you mean "${suggestion}"?` : ''} (see airlock --help)`,
+  );
 }
 
 /**
@@ -49,37 +109,7 @@ export async function run(argv: readonly string[], io: CliIO, options: RunOption
   try {
     const words = commandWords(argv);
     const command = findCommand(available, words);
-    if (!command) {
-      if (early.version && words.length === 0) {
-        output.result({ version: options.version, node: process.version }, () => [
-          `airlock ${options.version} (node ${process.version})`,
-        ]);
-        return exitCodes.ok;
-      }
-      const first = words[0];
-      const group = groups.find((candidate) => candidate.name === first);
-      if (first === undefined || first === 'help') {
-        output.result({ commands: available.map((item) => item.words.join(' ')) }, () =>
-          rootHelp(output, groups),
-        );
-        return first === undefined && !early.help ? exitCodes.usage : exitCodes.ok;
-      }
-      if (group) {
-        const members = available.filter((item) => item.words[0] === group.name);
-        output.result({ commands: members.map((item) => item.words.join(' ')) }, () =>
-          groupHelp(output, group, members),
-        );
-        return early.help ? exitCodes.ok : exitCodes.usage;
-      }
-      const suggestion = closestWord(
-        first,
-        groups.map((candidate) => candidate.name),
-      );
-      throw new AirlockError(
-        'INVALID_INPUT',
-        `unknown command "${first}"${suggestion ? `; did you mean "${suggestion}"?` : ''} (see airlock --help)`,
-      );
-    }
+    if (!command) return helpOrUnknown(words, argv, output, available, options.version);
     const parsed = parseCommandArgs(command, argv);
     if (parsed.globals.help) {
       output.result({ command: command.words.join(' ') }, () => commandHelp(output, command));

@@ -61,9 +61,9 @@ describe('airlock, run as a process', () => {
     const result = await runCli(['config', 'check'], { cwd });
     expect(result.code).toBe(2);
     expect(result.stderr.trimEnd().split('\n')).toEqual([
-      'error: airlock.yaml:2:9: store.path: invalid input: expected string, received number',
+      'error: airlock.yaml:2:9: store.path: expected string, received number',
       'error: airlock.yaml:5:3: unknown key "size" in cache (expected one of: dir)',
-      'error: airlock.yaml:8:13: remote.s3.bucket: invalid input: expected string, received array',
+      'error: airlock.yaml:8:13: remote.s3.bucket: expected string, received array',
     ]);
     expect(result.stdout).toBe('');
     expect(readdirSync(cwd)).toEqual(['airlock.yaml']);
@@ -107,6 +107,67 @@ describe('airlock, run as a process', () => {
     const missingConfig = await runCli(['--config', 'nope.yaml', 'config', 'check'], { cwd });
     expect(missingConfig.code).toBe(2);
     expect(missingConfig.stderr).toBe('error: nope.yaml: no such file (given with --config)\n');
+  });
+
+  it('unknown options, unknown subcommands and dash values get a message, not a page of help', async () => {
+    const cwd = emptyFolder();
+    const bogus = await runCli(['--bogus'], { cwd });
+    expect(bogus).toMatchObject({
+      code: 2,
+      stdout: '',
+      stderr: "error: unknown option '--bogus' (see airlock --help)\n",
+    });
+    const noValue = await runCli(['--config'], { cwd });
+    expect(noValue.code).toBe(2);
+    expect(noValue.stderr).toMatch(/^error: option '--config <value>' argument missing/);
+    const sub = await runCli(['config', 'bogus'], { cwd });
+    expect(sub).toMatchObject({
+      code: 2,
+      stderr: 'error: unknown command "config bogus" (see airlock config --help)\n',
+    });
+    const dash = await runCli(['serve', '--port', '-1'], { cwd });
+    expect(dash.code).toBe(2);
+    expect(dash.stderr).toBe(
+      'error: --port needs a value; write a value that starts with "-" as --port=<value> (see airlock serve --help)\n',
+    );
+    const help = await runCli(['help', 'init'], { cwd });
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/^airlock init — /);
+  });
+
+  it('init creates the folder it is pointed at', async () => {
+    const cwd = emptyFolder();
+    const result = await runCli(['init', '--dir', 'services/support-bot'], { cwd });
+    expect(result.code).toBe(0);
+    expect(readFileSync(join(cwd, 'services/support-bot/airlock.yaml'), 'utf8')).toMatch(/^# airlock\.yaml/);
+  });
+
+  it('a store path that cannot be a file is a clear input error (exit 2), never a hang or a "bug"', async () => {
+    const cwd = emptyFolder();
+    writeFileSync(join(cwd, 'notes.txt'), 'a file, not a folder');
+    const cases: [string, RegExp][] = [
+      ['notes.txt/airlock.db', /^error: the store folder \S+\/notes\.txt is a file, not a folder\n$/],
+      [
+        '/proc/airlock-nope/airlock.db',
+        /^error: the store folder \/proc\/airlock-nope: cannot create \/proc\/airlock-nope/,
+      ],
+      ['.', /^error: the store \S+ is a folder; the store path names a file\n$/],
+    ];
+    for (const [path, message] of cases) {
+      writeFileSync(join(cwd, 'airlock.yaml'), `store:\n  path: ${path}\n`);
+      const result = await runCli(['config', 'check'], { cwd });
+      expect(result.code, path).toBe(2);
+      expect(result.stderr, path).toMatch(message);
+    }
+  });
+
+  it('names a --config file the way it was given', async () => {
+    const cwd = emptyFolder();
+    const result = await runCli(['--config', '/nonexistent/airlock.yaml', 'config', 'check'], { cwd });
+    expect(result).toMatchObject({
+      code: 2,
+      stderr: 'error: /nonexistent/airlock.yaml: no such file (given with --config)\n',
+    });
   });
 
   it('serve answers /healthz, /openapi.json and an unknown route, and stops on SIGTERM', async () => {

@@ -70,7 +70,7 @@ describe('airlock.yaml', () => {
       ].join('\n'),
     );
     expect(problems(dir)).toEqual([
-      'airlock.yaml:3:9: store.path: invalid input: expected string, received number',
+      'airlock.yaml:3:9: store.path: expected string, received number',
       'airlock.yaml:4:1: unknown key "cahce" at the top level (expected one of: version, store, cache, remote, providers)',
       'airlock.yaml:7:3: missing required key "bucket" in remote.s3 (expected string)',
     ]);
@@ -87,6 +87,29 @@ describe('airlock.yaml', () => {
     const dir = project();
     expect(() => loadProjectConfig({ cwd: dir, path: 'missing.yaml' })).toThrow(
       /missing\.yaml: no such file/,
+    );
+  });
+});
+
+describe('airlock.yaml defaults and naming', () => {
+  it('defaults to OpenAI as the provider, and a listed provider set replaces it', () => {
+    expect(loadProjectConfig({ cwd: project() }).providers).toEqual({
+      openai: { type: 'openai', apiKeyEnv: 'OPENAI_API_KEY' },
+    });
+    const dir = project(
+      'providers:\n  local:\n    base_url: http://127.0.0.1:8000/v1\n    api_key_env: LOCAL_KEY\n',
+    );
+    expect(loadProjectConfig({ cwd: dir }).providers).toEqual({
+      local: { type: 'openai', baseUrl: 'http://127.0.0.1:8000/v1', apiKeyEnv: 'LOCAL_KEY' },
+    });
+  });
+
+  it('names a --config file the way it was given', () => {
+    const dir = project();
+    writeFileSync(join(dir, 'team.yaml'), 'store: 3\n');
+    const absolute = join(dir, 'team.yaml');
+    expect(() => loadProjectConfig({ cwd: '/', path: absolute })).toThrowError(
+      expect.objectContaining({ issues: [expect.objectContaining({ file: absolute })] }),
     );
   });
 });

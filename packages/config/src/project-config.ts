@@ -100,12 +100,13 @@ export function loadProjectConfig(options: LoadProjectConfigOptions): ProjectCon
   if (path === undefined) {
     return resolveProjectConfig(projectConfigSchema.parse({}), resolve(options.cwd));
   }
-  const display = relative(options.cwd, path) || path;
+  // Named as the user gave it (--config), else relative to where they are.
+  const display = options.path ?? (relative(options.cwd, path) || path);
   if (options.path !== undefined && !existsSync(path)) {
     throw new AirlockError('NOT_FOUND', `${display}: no such file (given with --config)`, {
       context: { path },
     });
   }
-  const file = readYamlFile(path, projectConfigSchema, display.startsWith('..') ? path : display);
+  const file = readYamlFile(path, projectConfigSchema, display);
   return resolveProjectConfig(file, dirname(path), path);
 }

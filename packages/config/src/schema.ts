@@ -29,7 +29,7 @@ export const s3RemoteSchema = z.strictObject({
  * (one SQLite file and a cache folder under `.airlock/`), so a new project runs with no server.
  */
 export const projectConfigSchema = z.strictObject({
-  version: z.literal(1, { message: 'expected version: 1 (the only format this Airlock reads)' }).default(1),
+  version: z.literal(1, { message: 'expected 1 (the only format this Airlock reads)' }).default(1),
   store: z
     .strictObject({
       /** The SQLite file, relative to this file's folder. */
@@ -43,9 +43,10 @@ export const projectConfigSchema = z.strictObject({
     })
     .default({ dir: '.airlock/cache' }),
   remote: z.strictObject({ s3: s3RemoteSchema }).optional(),
+  /** Without this key, OpenAI with its key from OPENAI_API_KEY; with it, exactly the providers listed. */
   providers: z
     .record(z.string().regex(/^[a-z][a-z0-9-]*$/, 'expected a lowercase provider name'), providerSchema)
-    .default({}),
+    .default({ openai: { type: 'openai', api_key_env: 'OPENAI_API_KEY' } }),
 });
 
 /** `airlock.yaml` as written (before defaults). */

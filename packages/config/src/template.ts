@@ -2,7 +2,7 @@
  * The commented airlock.yaml that `airlock init` writes. Every setting is shown with its default,
  * so the file documents itself; uncommented, it is exactly the embedded defaults.
  */
-export const projectConfigTemplate = `# airlock.yaml — the Airlock project file (format: docs/formats.md#airlockyaml).
+export const projectConfigTemplate = `# airlock.yaml — the Airlock project file (every key: docs/formats.md in the Airlock repository).
 # Paths are relative to this file's folder. Every key is optional; the values shown are the defaults.
 version: 1
 
@@ -26,6 +26,7 @@ cache:
 
 # Model providers: OpenAI or any OpenAI-compatible endpoint (Azure, vLLM, Ollama, LiteLLM).
 # The key is read from the environment variable named here; it never goes in this file.
+# Listing providers replaces the default (openai, below) with exactly the ones listed.
 providers:
   openai:
     type: openai

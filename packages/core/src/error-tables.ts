@@ -19,6 +19,7 @@ export type ExitCode = (typeof exitCodes)[keyof typeof exitCodes];
 const exitCodeByError: Record<ErrorCode, ExitCode> = {
   INVALID_INPUT: exitCodes.usage,
   NOT_FOUND: exitCodes.usage,
+  METHOD_NOT_ALLOWED: exitCodes.usage,
   CONFLICT: exitCodes.usage,
   PRECONDITION_FAILED: exitCodes.usage,
   UNAUTHORIZED: exitCodes.usage,
@@ -34,6 +35,7 @@ const httpStatusByError: Record<ErrorCode, number> = {
   UNAUTHORIZED: 401,
   FORBIDDEN: 403,
   NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
   CONFLICT: 409,
   PRECONDITION_FAILED: 412,
   CHECK_FAILED: 422,

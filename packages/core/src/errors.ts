@@ -5,6 +5,7 @@
 export const errorCodes = [
   'INVALID_INPUT',
   'NOT_FOUND',
+  'METHOD_NOT_ALLOWED',
   'CONFLICT',
   'PRECONDITION_FAILED',
   'UNAUTHORIZED',

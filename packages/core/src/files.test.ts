@@ -4,7 +4,7 @@ import { temporaryDirectory } from '@airlock/vitest-config/temp-dir';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { AirlockError } from './errors.ts';
-import { readYamlFile, writeFileAtomic } from './files.ts';
+import { ensureDirectory, readYamlFile, writeFileAtomic } from './files.ts';
 
 const folder = () => temporaryDirectory('airlock-core-');
 
@@ -41,5 +41,31 @@ describe('readYamlFile', () => {
       expect((error as AirlockError).code).toBe('NOT_FOUND');
       expect((error as AirlockError).message).toBe('nope.yaml: no such file');
     }
+  });
+});
+
+describe('ensureDirectory', () => {
+  it('creates missing parents and accepts an existing folder', () => {
+    const dir = folder();
+    ensureDirectory(join(dir, 'a', 'b', 'c'));
+    ensureDirectory(join(dir, 'a', 'b', 'c'));
+    expect(readdirSync(join(dir, 'a', 'b'))).toEqual(['c']);
+  });
+
+  it('names a file that is in the way', () => {
+    const dir = folder();
+    writeFileSync(join(dir, 'file'), 'x');
+    expect(() => ensureDirectory(join(dir, 'file', 'sub'), 'the store folder')).toThrowError(
+      expect.objectContaining({
+        code: 'INVALID_INPUT',
+        message: expect.stringContaining('is a file, not a folder'),
+      }),
+    );
+  });
+
+  it('refuses, instead of spinning, where folders cannot be made', () => {
+    expect(() => ensureDirectory('/proc/airlock-nope/deeper')).toThrowError(
+      expect.objectContaining({ code: 'PRECONDITION_FAILED' }),
+    );
   });
 });

@@ -3,13 +3,15 @@ import {
   closeSync,
   fsyncSync,
   linkSync,
+  mkdirSync,
   openSync,
   readFileSync,
   renameSync,
   rmSync,
+  statSync,
   writeSync,
 } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { z } from 'zod';
 import { AirlockError } from './errors.ts';
 import { parseYamlDocument } from './yaml-document.ts';
@@ -45,6 +47,54 @@ export function readYamlFile<Schema extends z.ZodType>(
     throw error;
   }
   return parseYamlDocument(text, { file: displayPath, schema });
+}
+
+/**
+ * Creates a folder and its missing parents, one level at a time. (Node's recursive mkdir spins
+ * forever on some paths, such as under /proc.) A file in the way is INVALID_INPUT; a folder that
+ * may not be written is PRECONDITION_FAILED; both name the path and what `purpose` it was for.
+ */
+export function ensureDirectory(path: string, purpose = 'folder'): void {
+  const missing: string[] = [];
+  let current = resolve(path);
+  for (;;) {
+    let isDirectory: boolean | undefined;
+    try {
+      isDirectory = statSync(current).isDirectory();
+    } catch (error) {
+      // ENOTDIR: some parent is a file; walking up finds it and says so.
+      if (!isErrnoException(error) || (error.code !== 'ENOENT' && error.code !== 'ENOTDIR')) throw error;
+    }
+    if (isDirectory === true) break;
+    if (isDirectory === false) {
+      const where = current === resolve(path) ? `${purpose} ${path}` : `${purpose} ${path}: ${current}`;
+      throw new AirlockError('INVALID_INPUT', `${where} is a file, not a folder`, {
+        context: { path },
+      });
+    }
+    missing.unshift(current);
+    const parent = dirname(current);
+    if (parent === current) break;
+    current = parent;
+  }
+  for (const directory of missing) {
+    try {
+      mkdirSync(directory);
+    } catch (error) {
+      if (isErrnoException(error) && error.code === 'EEXIST') continue;
+      if (isErrnoException(error)) {
+        throw new AirlockError(
+          'PRECONDITION_FAILED',
+          `${purpose} ${path}: cannot create ${directory} (${error.code})`,
+          {
+            context: { path },
+            cause: error,
+          },
+        );
+      }
+      throw error;
+    }
+  }
 }
 
 export interface WriteFileAtomicOptions {

@@ -11,8 +11,8 @@ export {
   isAirlockError,
   type SourceIssue,
 } from './errors.ts';
-/** Reading user YAML files and writing files atomically. */
-export { readYamlFile, type WriteFileAtomicOptions, writeFileAtomic } from './files.ts';
+/** Reading user YAML files, creating folders and writing files atomically. */
+export { ensureDirectory, readYamlFile, type WriteFileAtomicOptions, writeFileAtomic } from './files.ts';
 /** Typed ids: SHA-256 digests, request ids, time-sortable ids. */
 export {
   type Brand,

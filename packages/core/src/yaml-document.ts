@@ -101,8 +101,10 @@ function valueAt(value: unknown, path: readonly PathSegment[]): unknown {
   return current;
 }
 
-function lowerFirst(text: string): string {
-  return text.charAt(0).toLowerCase() + text.slice(1);
+/** zod's message, without its generic "Invalid input:" opening (the path already says where). */
+function describeZodMessage(text: string): string {
+  const plain = text.replace(/^Invalid input:\s*/, '');
+  return plain.charAt(0).toLowerCase() + plain.slice(1);
 }
 
 /**
@@ -167,10 +169,8 @@ export function parseYamlDocument<Schema extends z.ZodType>(
       );
     }
     const located = locate(root, issue.path);
-    return at(
-      located.offset,
-      where === '' ? lowerFirst(issue.message) : `${where}: ${lowerFirst(issue.message)}`,
-    );
+    const message = describeZodMessage(issue.message);
+    return at(located.offset, where === '' ? message : `${where}: ${message}`);
   });
   return fail(issues.sort((a, b) => a.line - b.line || a.column - b.column));
 }

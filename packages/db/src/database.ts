@@ -1,6 +1,6 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { AirlockError } from '@airlock/core';
+import { AirlockError, ensureDirectory } from '@airlock/core';
 import BetterSqlite3 from 'better-sqlite3';
 import { type BetterSQLite3Database, drizzle } from 'drizzle-orm/better-sqlite3';
 
@@ -28,7 +28,18 @@ export interface OpenDatabaseOptions {
  */
 export function openDatabase(options: OpenDatabaseOptions): Database {
   const inMemory = options.path === ':memory:';
-  if (!inMemory) mkdirSync(dirname(options.path), { recursive: true });
+  if (!inMemory) {
+    if (existsSync(options.path) && statSync(options.path).isDirectory()) {
+      throw new AirlockError(
+        'INVALID_INPUT',
+        `the store ${options.path} is a folder; the store path names a file`,
+        {
+          context: { path: options.path },
+        },
+      );
+    }
+    ensureDirectory(dirname(options.path), 'the store folder');
+  }
   let sqlite: BetterSqlite3.Database;
   try {
     sqlite = new BetterSqlite3(options.path);
@@ -39,14 +50,10 @@ export function openDatabase(options: OpenDatabaseOptions): Database {
   } catch (error) {
     const code = (error as { code?: string }).code;
     if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
-      throw new AirlockError(
-        'INVALID_INPUT',
-        `${options.path} is not an SQLite database (store.path in airlock.yaml)`,
-        {
-          context: { path: options.path },
-          cause: error,
-        },
-      );
+      throw new AirlockError('INVALID_INPUT', `the store ${options.path} is not an SQLite database`, {
+        context: { path: options.path },
+        cause: error,
+      });
     }
     if (code === 'SQLITE_CANTOPEN' || code === 'SQLITE_READONLY') {
       throw new AirlockError('PRECONDITION_FAILED', `cannot open the store ${options.path} for writing`, {

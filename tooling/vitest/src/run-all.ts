@@ -32,11 +32,22 @@ const packages = packagesWithTests();
 for (const dir of packages) rmSync(join(root, dir, resultsFile), { force: true });
 
 // Two tasks at a time: each vitest run forks its own workers, and this machine has two cores.
-const turbo = spawnSync('turbo', ['run', 'test', '--concurrency=2', ...extraArgs], {
-  cwd: root,
-  stdio: 'inherit',
-  env: { ...process.env, TURBO_TELEMETRY_DISABLED: '1', DO_NOT_TRACK: '1' },
-});
+// Colour only when a person is watching: CI logs and pipes get plain text.
+const plain = process.stdout.isTTY !== true;
+const turbo = spawnSync(
+  'turbo',
+  ['run', 'test', '--concurrency=2', ...(plain ? ['--no-color'] : []), ...extraArgs],
+  {
+    cwd: root,
+    stdio: 'inherit',
+    env: {
+      ...process.env,
+      TURBO_TELEMETRY_DISABLED: '1',
+      DO_NOT_TRACK: '1',
+      ...(plain ? { NO_COLOR: '1', FORCE_COLOR: '0' } : {}),
+    },
+  },
+);
 
 let totals: TestTotals = { passed: 0, failed: 0, skipped: 0, missing: [] };
 for (const dir of packages) {

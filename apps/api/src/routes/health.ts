@@ -1,5 +1,6 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../context.ts';
+import { errorBodySchema } from '../error-body.ts';
 
 /** What the readiness probe reports about the store. */
 export interface Readiness {
@@ -30,6 +31,7 @@ const healthRoute = createRoute({
   summary: 'Liveness: the process answers',
   responses: {
     200: { description: 'Alive', content: { 'application/json': { schema: healthSchema } } },
+    500: { description: 'Internal error', content: { 'application/json': { schema: errorBodySchema } } },
   },
 });
 

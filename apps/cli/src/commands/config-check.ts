@@ -45,8 +45,8 @@ export const configCheckCommand: CommandDefinition = {
         providers,
       },
       () => [
-        `config     ${config.file ? shown(config.file) : 'none found; using the embedded defaults'}`,
-        `store      ${shown(config.storePath)} (id ${info?.storeId.slice(0, 12) ?? '?'}, ${status.applied.length} migration(s) applied)`,
+        `config     ${config.file ? shown(config.file) : `no airlock.yaml here or above; using the embedded defaults (airlock init writes one)`}`,
+        `store      ${shown(config.storePath)} (id ${info?.storeId.slice(0, 12) ?? '?'}; schema current: ${status.applied.length} of ${status.applied.length + status.pending.length} migrations)`,
         `cache      ${shown(config.cacheDir)}`,
         `remote     ${remote}`,
         ...(providers.length === 0

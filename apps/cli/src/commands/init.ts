@@ -1,6 +1,6 @@
 import { join, relative } from 'node:path';
 import { configFileName, projectConfigTemplate } from '@airlock/config';
-import { AirlockError, writeFileAtomic } from '@airlock/core';
+import { AirlockError, ensureDirectory, writeFileAtomic } from '@airlock/core';
 import type { CommandDefinition } from '../command.ts';
 
 export const initCommand: CommandDefinition = {
@@ -10,7 +10,12 @@ export const initCommand: CommandDefinition = {
     'Writes airlock.yaml with every setting shown at its default. An existing airlock.yaml is never\n' +
     'overwritten: init refuses (exit 2) and leaves it as it was.',
   options: {
-    dir: { type: 'string', valueName: 'folder', description: 'where to write it', default: '.' },
+    dir: {
+      type: 'string',
+      valueName: 'folder',
+      description: 'where to write it (created if missing)',
+      default: '.',
+    },
   },
   positionals: [],
   examples: [
@@ -22,15 +27,13 @@ export const initCommand: CommandDefinition = {
     const path = join(dir, configFileName);
     const shown = relative(context.io.cwd, path) || path;
     try {
+      ensureDirectory(dir, '--dir');
       writeFileAtomic(path, projectConfigTemplate, { overwrite: false });
     } catch (error) {
       if (error instanceof AirlockError && error.code === 'CONFLICT') {
         throw new AirlockError('CONFLICT', `${shown} already exists; edit it, or remove it to start over`, {
           context: { path },
         });
-      }
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-        throw new AirlockError('NOT_FOUND', `${String(options.dir)}: no such folder`, { context: { dir } });
       }
       throw error;
     }

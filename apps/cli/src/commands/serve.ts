@@ -12,7 +12,7 @@ export const serveCommand: CommandDefinition = {
     port: {
       type: 'string',
       valueName: 'port',
-      description: 'port to listen on (0 picks a free one)',
+      description: 'port to listen on; 0 picks a free one',
       default: '8787',
     },
     host: { type: 'string', valueName: 'address', description: 'address to listen on', default: '127.0.0.1' },
