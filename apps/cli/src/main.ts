@@ -3,6 +3,13 @@ import { run } from './run.ts';
 
 /** The process edge: real streams, environment and signals in; the exit code out. */
 export async function main(): Promise<void> {
+  // `airlock … | head` closes the pipe early: that is the reader's choice, not an error to report.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw error;
+    });
+  }
   const code = await run(
     process.argv.slice(2),
     {

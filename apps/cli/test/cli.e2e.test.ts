@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -215,5 +215,19 @@ describe('airlock, run as a process', () => {
       200, 200, 404,
     ]);
     expect(logLines.at(-1)).toMatchObject({ msg: 'stopped' });
+  });
+});
+
+describe('airlock in a pipeline', () => {
+  it('exits quietly when the reader closes the pipe early (| head)', async () => {
+    const cwd = emptyFolder();
+    await runCli(['init'], { cwd });
+    // `true` exits without reading: by the time airlock (which takes a moment to start) writes,
+    // the pipe is closed.
+    const result = spawnSync('sh', ['-c', `"${process.execPath}" "${airlockBin}" config check | true`], {
+      cwd,
+      encoding: 'utf8',
+    });
+    expect(result.stderr).toBe('');
   });
 });
