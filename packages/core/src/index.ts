@@ -1,5 +1,7 @@
 /** The closed set of error codes, the error type every package throws for expected failures, and helpers. */
 
+/** Canonical JSON and SHA-256 digests: content identity for prompts, releases, audit entries. */
+export { canonicalJson, digestOf, sha256Hex } from './canonical-json.ts';
 /** The two tables that translate error codes: CLI exit codes and HTTP statuses. */
 export { type ExitCode, exitCodeFor, exitCodes, httpStatusFor } from './error-tables.ts';
 export {
