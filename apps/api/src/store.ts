@@ -7,13 +7,14 @@ import {
   readStoreInfo,
   storeMigrations,
 } from '@airlock/db';
+import { registryMigrations } from '@airlock/registry';
 import type { Readiness } from './routes/health.ts';
 
 /**
  * Every package's migrations, in the order they apply. Packages own their tables; this list is
  * the one place that composes them (the CLI uses it too).
  */
-export const allMigrations: readonly Migration[] = [...storeMigrations];
+export const allMigrations: readonly Migration[] = [...storeMigrations, ...registryMigrations];
 
 /** Opens the project's store and brings its schema up to date. */
 export function openProjectStore(path: string): Database {

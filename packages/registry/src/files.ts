@@ -1,0 +1,115 @@
+import { z } from 'zod';
+import { riskTiers } from './approval-policy.ts';
+
+const messageSchema = z.strictObject({
+  role: z.enum(['system', 'user', 'assistant']),
+  content: z.string().min(1, 'expected the message text'),
+});
+
+/** Model parameters a prompt version pins alongside its text. */
+export const promptParametersSchema = z.strictObject({
+  temperature: z.number().min(0).max(2).optional(),
+  top_p: z.number().min(0).max(1).optional(),
+  max_tokens: z.number().int().positive().optional(),
+  seed: z.number().int().optional(),
+  response_format: z.enum(['text', 'json_object']).optional(),
+});
+
+/**
+ * A prompt file: a name and either `template` (one user message) or `messages` (a chat), with
+ * `{{variables}}`, and optional model parameters.
+ */
+export const promptFileSchema = z
+  .strictObject({
+    kind: z.literal('prompt').optional(),
+    name: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'expected a lowercase name such as support-answer'),
+    description: z.string().optional(),
+    template: z.string().min(1).optional(),
+    messages: z.array(messageSchema).min(1).optional(),
+    parameters: promptParametersSchema.default({}),
+  })
+  .refine((file) => (file.template === undefined) !== (file.messages === undefined), {
+    message: 'expected exactly one of template (a single message) or messages (a chat)',
+  });
+
+export type PromptFile = z.output<typeof promptFileSchema>;
+
+/** A model file: a pinned provider snapshot and what a reader should know about it. */
+export const modelFileSchema = z.strictObject({
+  kind: z.literal('model').optional(),
+  id: z.string().min(3),
+  description: z.string().optional(),
+  context_window: z.number().int().positive().optional(),
+});
+
+export type ModelFile = z.output<typeof modelFileSchema>;
+
+/** What `registry publish` accepts: a model file or a prompt file, told apart by `kind` or by their keys. */
+export const registryFileSchema = z.union([
+  modelFileSchema.extend({ kind: z.literal('model') }),
+  promptFileSchema,
+  modelFileSchema,
+]);
+
+const sha256Field = z
+  .string()
+  .regex(/^[0-9a-f]{64}$/, 'expected a SHA-256 digest (64 lowercase hex characters)');
+
+/** `features/<name>.yaml`: one feature's release contract. */
+export const featureManifestSchema = z.strictObject({
+  feature: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'expected a lowercase feature name such as support-bot'),
+  risk_tier: z.enum(riskTiers),
+  model: z.string().min(3),
+  fallback_model: z.string().min(3).optional(),
+  prompt: z
+    .string()
+    .regex(
+      /^[a-z0-9][a-z0-9._-]*@\d+$/,
+      'expected name@version with a version number, such as support-answer@3',
+    ),
+  datasets: z
+    .array(
+      z.strictObject({
+        name: z.string().min(1),
+        path: z.string().min(1),
+        sha256: sha256Field.optional(),
+      }),
+    )
+    .default([]),
+  eval_suites: z
+    .array(
+      z.strictObject({
+        name: z.string().min(1),
+        path: z.string().min(1),
+        threshold: z.number().min(0).max(1).default(0.85),
+        stages: z
+          .array(z.enum(['pre-merge', 'staging', 'canary', 'emergency']))
+          .default(['pre-merge', 'staging']),
+      }),
+    )
+    .default([]),
+  regression: z
+    .strictObject({
+      max_pass_rate_drop: z.number().min(0).max(1).default(0.02),
+      max_p95_latency_increase_pct: z.number().min(0).default(15),
+      max_cost_increase_pct: z.number().min(0).default(10),
+    })
+    .default({ max_pass_rate_drop: 0.02, max_p95_latency_increase_pct: 15, max_cost_increase_pct: 10 }),
+  budgets: z
+    .strictObject({
+      cost_per_call_usd_max: z.number().positive().optional(),
+      monthly_usd_max: z.number().positive().optional(),
+      p95_latency_ms_max: z.number().positive().optional(),
+    })
+    .default({}),
+  rollout_policy: z.string().min(1).optional(),
+});
+
+export type FeatureManifest = z.output<typeof featureManifestSchema>;
+
+/** An eval suite as far as policy lint reads it: cases with ids and the variables they render with. */
+export const lintSuiteSchema = z.looseObject({
+  cases: z.array(
+    z.looseObject({ id: z.string().optional(), vars: z.record(z.string(), z.unknown()).default({}) }),
+  ),
+});

@@ -1,0 +1,56 @@
+/** The registry service: models, prompts, approvals, labels, audit, API tokens. */
+
+/** Risk tiers, roles and what approvals a tier needs. */
+export {
+  type Approval,
+  approvedTiers,
+  approverRoles,
+  type RiskTier,
+  type Role,
+  riskTiers,
+  roles,
+  type TierStatus,
+  tierStatus,
+} from './approval-policy.ts';
+/** The tamper-evident audit log. */
+export { type AuditDraft, type AuditEntry, type AuditVerification, verifyChain } from './audit-chain.ts';
+/** The YAML formats: model files, prompt files, feature manifests. */
+export {
+  type FeatureManifest,
+  featureManifestSchema,
+  type ModelFile,
+  modelFileSchema,
+  type PromptFile,
+  promptFileSchema,
+  registryFileSchema,
+} from './files.ts';
+export { registryMigrations } from './migrations.ts';
+/** Model ids: pinned snapshots versus floating aliases. */
+export { type ModelRef, parseModelId } from './model-id.ts';
+/** Personal data and secret detection (eval cases must carry none). */
+export { findPii, type PiiFinding } from './pii.ts';
+/** Prompt templates with `{{variables}}`. */
+export { missingVariables, type PromptMessage, promptVariables, renderMessages } from './prompt-template.ts';
+export {
+  type ApproveInput,
+  createRegistry,
+  type ModelFilter,
+  type ModelStatus,
+  type ModelView,
+  type PromptSummary,
+  type PromptView,
+  type Registry,
+  type RegistryOptions,
+  type TokenIdentity,
+} from './registry.ts';
+export { createSqliteRegistryStore } from './sqlite-store.ts';
+/** The store interface and its SQLite implementation, with the registry's migrations. */
+export type {
+  AuditQuery,
+  LabelMove,
+  LabelRecord,
+  ModelRecord,
+  PromptVersionRecord,
+  RegistryStore,
+  TokenRecord,
+} from './store.ts';
