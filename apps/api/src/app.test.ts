@@ -4,7 +4,7 @@ import { openDatabase } from '@airlock/db';
 import { temporaryDirectory } from '@airlock/vitest-config/temp-dir';
 import { describe, expect, it } from 'vitest';
 import { createApp } from './app.ts';
-import { openProjectStore, storeReadiness } from './store.ts';
+import { allMigrations, openProjectStore, storeReadiness } from './store.ts';
 
 const storePath = () => join(temporaryDirectory('airlock-api-'), 'airlock.db');
 
@@ -39,7 +39,7 @@ describe('API', () => {
     expect(ready.status).toBe(200);
     expect(await ready.json()).toMatchObject({
       status: 'ready',
-      migrationsApplied: 1,
+      migrationsApplied: allMigrations.length,
       migrationsPending: [],
     });
     database.close();
@@ -52,7 +52,10 @@ describe('API', () => {
     });
     const response = await notMigrated.request('/readyz');
     expect(response.status).toBe(503);
-    expect(await response.json()).toMatchObject({ status: 'not_ready', migrationsPending: ['db/0001_meta'] });
+    expect(await response.json()).toMatchObject({
+      status: 'not_ready',
+      migrationsPending: allMigrations.map((migration) => migration.id),
+    });
     fresh.close();
     const closed = await notMigrated.request('/readyz');
     expect(closed.status).toBe(503);
