@@ -36,4 +36,4 @@ export {
   silentLogger,
 } from './logger.ts';
 /** Parsing YAML text with a zod schema into `path:line:col` issues. */
-export { type ParseYamlOptions, parseYamlDocument } from './yaml-document.ts';
+export { type ParseYamlOptions, parseYamlDocument, yamlPositionOf } from './yaml-document.ts';

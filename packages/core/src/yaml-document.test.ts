@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { AirlockError, formatSourceIssue } from './errors.ts';
-import { parseYamlDocument } from './yaml-document.ts';
+import { parseYamlDocument, yamlPositionOf } from './yaml-document.ts';
 
 const schema = z.strictObject({
   name: z.string(),
@@ -56,5 +56,14 @@ describe('parseYamlDocument', () => {
   it('reports a tab-indentation error with its position', () => {
     const [line] = issuesOf('name: a\nstages:\n\t- traffic_pct: 1\n');
     expect(line).toMatch(/^policy\.yaml:3:1: invalid YAML: /);
+  });
+});
+
+describe('yamlPositionOf', () => {
+  it('finds a value, or the nearest key above a missing one', () => {
+    const text = 'name: a\nstages:\n  - traffic_pct: 1\n  - traffic_pct: 10\n';
+    expect(yamlPositionOf(text, ['stages', 1, 'traffic_pct'])).toEqual({ line: 4, column: 18 });
+    expect(yamlPositionOf(text, ['name'])).toEqual({ line: 1, column: 7 });
+    expect(yamlPositionOf(text, ['stages', 5])).toEqual({ line: 3, column: 3 });
   });
 });

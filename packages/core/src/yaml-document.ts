@@ -174,3 +174,15 @@ export function parseYamlDocument<Schema extends z.ZodType>(
   });
   return fail(issues.sort((a, b) => a.line - b.line || a.column - b.column));
 }
+
+/**
+ * Where a path points in YAML text (1-based line and column), for messages about a valid file:
+ * the value at the path, or the nearest enclosing key when the path is not there.
+ */
+export function yamlPositionOf(text: string, path: readonly PropertyKey[]): { line: number; column: number } {
+  const lineCounter = new LineCounter();
+  const document = parseDocument(text, { lineCounter });
+  const { offset } = locate(document.contents as Node | null, path);
+  const position = lineCounter.linePos(offset);
+  return { line: position.line, column: position.col };
+}

@@ -24,11 +24,29 @@ export {
   promptFileSchema,
   registryFileSchema,
 } from './files.ts';
+/** Feature manifests and the files they name, read from disk. */
+export {
+  type LintCase,
+  type LoadManifestOptions,
+  loadManifestSources,
+  loadPreviousRelease,
+  type ManifestSources,
+  type SourceFile,
+  type SuiteFile,
+} from './manifest-files.ts';
 export { registryMigrations } from './migrations.ts';
 /** Model ids: pinned snapshots versus floating aliases. */
 export { type ModelRef, parseModelId } from './model-id.ts';
 /** Personal data and secret detection (eval cases must carry none). */
 export { findPii, type PiiFinding } from './pii.ts';
+/** Policy lint: every rule a release must meet, every finding located. */
+export {
+  type LintCheck,
+  type LintFinding,
+  type LintOptions,
+  type LintReport,
+  lintManifest,
+} from './policy-lint.ts';
 /** Prompt templates with `{{variables}}`. */
 export { missingVariables, type PromptMessage, promptVariables, renderMessages } from './prompt-template.ts';
 export {
@@ -43,6 +61,8 @@ export {
   type RegistryOptions,
   type TokenIdentity,
 } from './registry.ts';
+/** Releases: the deployable unit, named and digested. */
+export { computeRelease, parsePromptRef, type Release, type ReleaseInput } from './release.ts';
 export { createSqliteRegistryStore } from './sqlite-store.ts';
 /** The store interface and its SQLite implementation, with the registry's migrations. */
 export type {

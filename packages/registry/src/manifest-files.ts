@@ -1,0 +1,165 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { extname, isAbsolute, relative, resolve } from 'node:path';
+import { AirlockError, parseYamlDocument, readYamlFile, sha256Hex, yamlPositionOf } from '@airlock/core';
+import { type FeatureManifest, featureManifestSchema, lintSuiteSchema } from './files.ts';
+
+/** One eval case as policy lint sees it: its variables and where it is. */
+export interface LintCase {
+  id: string;
+  vars: Record<string, unknown>;
+  line: number;
+  column: number;
+}
+
+export interface SourceFile {
+  name: string;
+  /** As written in the manifest. */
+  path: string;
+  /** How messages name it (relative to where the user is). */
+  display: string;
+  /** Undefined when the file is missing. */
+  text?: string;
+  sha256?: string;
+  /** The digest the manifest pins, if it does. */
+  pinnedSha256?: string;
+}
+
+export interface SuiteFile extends SourceFile {
+  cases: LintCase[];
+}
+
+/** A manifest and the files it names, read from disk. */
+export interface ManifestSources {
+  file: string;
+  text: string;
+  manifest: FeatureManifest;
+  suites: SuiteFile[];
+  datasets: SourceFile[];
+}
+
+const metaKeys = new Set(['id', 'tags', 'assert', 'expected', 'weight', 'threshold', 'description']);
+
+/** JSONL rows: `vars` when a row has it, else the row's own fields are the variables. */
+function jsonlCases(text: string, display: string): LintCase[] {
+  const cases: LintCase[] = [];
+  text.split('\n').forEach((line, index) => {
+    if (line.trim() === '') return;
+    let row: unknown;
+    try {
+      row = JSON.parse(line);
+    } catch (error) {
+      throw new AirlockError(
+        'INVALID_INPUT',
+        `${display}:${index + 1}:1: not a JSON object: ${(error as Error).message}`,
+        {
+          issues: [
+            {
+              file: display,
+              line: index + 1,
+              column: 1,
+              message: `not a JSON object: ${(error as Error).message}`,
+            },
+          ],
+        },
+      );
+    }
+    if (row === null || typeof row !== 'object' || Array.isArray(row)) {
+      throw new AirlockError('INVALID_INPUT', `${display}:${index + 1}:1: expected a JSON object per line`, {
+        issues: [{ file: display, line: index + 1, column: 1, message: 'expected a JSON object per line' }],
+      });
+    }
+    const record = row as Record<string, unknown>;
+    const vars =
+      record.vars && typeof record.vars === 'object'
+        ? (record.vars as Record<string, unknown>)
+        : Object.fromEntries(Object.entries(record).filter(([key]) => !metaKeys.has(key)));
+    cases.push({ id: String(record.id ?? `line ${index + 1}`), vars, line: index + 1, column: 1 });
+  });
+  return cases;
+}
+
+function yamlCases(text: string, display: string): LintCase[] {
+  const suite = parseYamlDocument(text, { file: display, schema: lintSuiteSchema });
+  return suite.cases.map((item, index) => {
+    const position = yamlPositionOf(text, ['cases', index]);
+    return { id: item.id ?? `case ${index + 1}`, vars: item.vars, ...position };
+  });
+}
+
+export interface LoadManifestOptions {
+  /** The folder the manifest's paths are relative to (the project root). */
+  root: string;
+  /** Where the user is, for naming files in messages. */
+  cwd: string;
+}
+
+/**
+ * Reads a feature manifest and every file it names. A malformed manifest or suite is an
+ * INVALID_INPUT error with `path:line:col`; a missing file is recorded for lint to report.
+ */
+export function loadManifestSources(path: string, options: LoadManifestOptions): ManifestSources {
+  const absolute = resolve(options.cwd, path);
+  const display = (file: string) => {
+    const shown = relative(options.cwd, file);
+    return shown === '' || shown.startsWith('..') ? file : shown;
+  };
+  const manifest = readYamlFile(absolute, featureManifestSchema, display(absolute));
+  const text = readFileSync(absolute, 'utf8');
+  const read = (name: string, filePath: string, pinnedSha256?: string): SourceFile => {
+    const full = isAbsolute(filePath) ? filePath : resolve(options.root, filePath);
+    const base = {
+      name,
+      path: filePath,
+      display: display(full),
+      ...(pinnedSha256 === undefined ? {} : { pinnedSha256 }),
+    };
+    if (!existsSync(full)) return base;
+    const bytes = readFileSync(full);
+    return { ...base, text: bytes.toString('utf8'), sha256: sha256Hex(bytes) };
+  };
+  const suites = manifest.eval_suites.map((suite): SuiteFile => {
+    const source = read(suite.name, suite.path);
+    if (source.text === undefined) return { ...source, cases: [] };
+    const cases =
+      extname(suite.path) === '.jsonl'
+        ? jsonlCases(source.text, source.display)
+        : yamlCases(source.text, source.display);
+    return { ...source, cases };
+  });
+  const datasets = manifest.datasets.map((dataset) => read(dataset.name, dataset.path, dataset.sha256));
+  return { file: display(absolute), text, manifest, suites, datasets };
+}
+
+/** The model and prompt of what a manifest is compared against: a previous manifest or a release JSON. */
+export function loadPreviousRelease(
+  path: string,
+  cwd: string,
+): { model: string; prompt: string; file: string } {
+  const absolute = resolve(cwd, path);
+  if (!existsSync(absolute))
+    throw new AirlockError('NOT_FOUND', `${path}: no such file (given with --against)`);
+  if (extname(absolute) === '.json') {
+    let release: { model?: unknown; prompt?: { name?: unknown; version?: unknown } };
+    try {
+      release = JSON.parse(readFileSync(absolute, 'utf8'));
+    } catch (error) {
+      throw new AirlockError(
+        'INVALID_INPUT',
+        `${path}: not a release JSON file: ${(error as Error).message}`,
+      );
+    }
+    if (
+      typeof release.model !== 'string' ||
+      typeof release.prompt?.name !== 'string' ||
+      typeof release.prompt.version !== 'number'
+    ) {
+      throw new AirlockError(
+        'INVALID_INPUT',
+        `${path}: expected a release with model and prompt { name, version }`,
+      );
+    }
+    return { model: release.model, prompt: `${release.prompt.name}@${release.prompt.version}`, file: path };
+  }
+  const manifest = readYamlFile(absolute, featureManifestSchema, path);
+  return { model: manifest.model, prompt: manifest.prompt, file: path };
+}

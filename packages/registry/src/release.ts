@@ -1,0 +1,83 @@
+import { AirlockError, canonicalJson, sha256Hex } from '@airlock/core';
+import type { FeatureManifest } from './files.ts';
+import { parseModelId } from './model-id.ts';
+
+/**
+ * The deployable unit: everything one feature's release is made of, so promote, canary and
+ * rollback act on all of it together (seed 004: never the prompt without the code).
+ */
+export interface Release {
+  /** Human-readable: `model/provider-version/prompt-version`, e.g. `gpt-4o/2024-11-20/v3` (seed 000). */
+  id: string;
+  /** SHA-256 of the canonical JSON of everything below: the release's identity. */
+  digest: string;
+  feature: string;
+  riskTier: FeatureManifest['risk_tier'];
+  model: string;
+  fallbackModel?: string;
+  prompt: { name: string; version: number; sha256: string };
+  commit: string;
+  image: string;
+  datasets: { name: string; sha256: string }[];
+  evalSuites: { name: string; sha256: string }[];
+}
+
+export interface ReleaseInput {
+  manifest: FeatureManifest;
+  commit: string;
+  image: string;
+  promptSha256: string;
+  datasets: { name: string; sha256: string }[];
+  evalSuites: { name: string; sha256: string }[];
+}
+
+const commitPattern = /^[0-9a-f]{7,40}$/;
+
+/** Splits `name@3` into its parts. */
+export function parsePromptRef(ref: string): { name: string; version: number } {
+  const at = ref.lastIndexOf('@');
+  const version = Number(ref.slice(at + 1));
+  if (at <= 0 || !Number.isInteger(version) || version < 1) {
+    throw new AirlockError(
+      'INVALID_INPUT',
+      `"${ref}" is not a prompt version: expected name@version, e.g. support-answer@3`,
+    );
+  }
+  return { name: ref.slice(0, at), version };
+}
+
+/**
+ * Computes a release from a manifest, the commit and the image built from it. The image tag
+ * must carry the commit SHA (seed 002: a reused tag overwrites what production runs).
+ */
+export function computeRelease(input: ReleaseInput): Release {
+  const commit = input.commit.toLowerCase();
+  if (!commitPattern.test(commit)) {
+    throw new AirlockError(
+      'INVALID_INPUT',
+      `commit "${input.commit}" is not a git SHA (7–40 hex characters)`,
+    );
+  }
+  const tag = input.image.slice(input.image.lastIndexOf(':') + 1);
+  if (!input.image.includes(':') || !tag.toLowerCase().includes(commit.slice(0, 7))) {
+    throw new AirlockError(
+      'INVALID_INPUT',
+      `image "${input.image}" must be tagged with the commit SHA (e.g. …:${commit.slice(0, 12)}), never a reusable tag`,
+    );
+  }
+  const model = parseModelId(input.manifest.model);
+  const prompt = parsePromptRef(input.manifest.prompt);
+  const body = {
+    feature: input.manifest.feature,
+    riskTier: input.manifest.risk_tier,
+    model: model.id,
+    ...(input.manifest.fallback_model === undefined ? {} : { fallbackModel: input.manifest.fallback_model }),
+    prompt: { ...prompt, sha256: input.promptSha256 },
+    commit,
+    image: input.image,
+    datasets: [...input.datasets].sort((a, b) => a.name.localeCompare(b.name)),
+    evalSuites: [...input.evalSuites].sort((a, b) => a.name.localeCompare(b.name)),
+  };
+  const id = `${model.family}/${model.snapshot ?? model.name}/v${prompt.version}`;
+  return { id, digest: sha256Hex(canonicalJson(body)), ...body };
+}
