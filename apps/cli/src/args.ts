@@ -3,12 +3,16 @@ import { AirlockError } from '@airlock/core';
 import type { CommandDefinition, OptionSpec, OptionValues } from './command.ts';
 import { type GlobalOptions, globalOptions } from './global-options.ts';
 
-type ParseArgsOptions = Record<string, { type: 'string' | 'boolean'; short?: string }>;
+type ParseArgsOptions = Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }>;
 
 function toParseArgs(specs: Record<string, OptionSpec>): ParseArgsOptions {
   const out: ParseArgsOptions = {};
   for (const [name, spec] of Object.entries(specs)) {
-    out[name] = { type: spec.type, ...(spec.short ? { short: spec.short } : {}) };
+    out[name] = {
+      type: spec.type,
+      ...(spec.short ? { short: spec.short } : {}),
+      ...(spec.multiple ? { multiple: true } : {}),
+    };
   }
   return out;
 }
@@ -111,7 +115,8 @@ export function parseCommandArgs(
       const missing = required.slice(positionals.length).map((positional) => `<${positional.name}>`);
       throw usageError(`missing ${missing.join(' ')}`, command);
     }
-    if (positionals.length > command.positionals.length) {
+    const variadic = command.positionals.at(-1)?.variadic === true;
+    if (!variadic && positionals.length > command.positionals.length) {
       throw usageError(`unexpected argument "${positionals[command.positionals.length]}"`, command);
     }
   }

@@ -8,15 +8,19 @@ export interface OptionSpec {
   /** Shown in help as `--port <port>`. */
   valueName?: string;
   default?: string | boolean;
+  /** May be given more than once (`--var a=1 --var b=2`); the value is then a list. */
+  multiple?: boolean;
 }
 
 export interface PositionalSpec {
   name: string;
   description: string;
   required: boolean;
+  /** The last positional may take every remaining word (`publish <file…>`). */
+  variadic?: boolean;
 }
 
-export type OptionValues = Record<string, string | boolean | undefined>;
+export type OptionValues = Record<string, string | boolean | string[] | undefined>;
 
 /**
  * A CLI command, declared: its words (`config check`), what it does in one line, its options

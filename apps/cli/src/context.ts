@@ -1,7 +1,9 @@
 import { openProjectStore } from '@airlock/api';
 import { loadProjectConfig, type ProjectConfig } from '@airlock/config';
 import type { Database } from '@airlock/db';
+import { createRegistry, createSqliteRegistryStore, type Registry } from '@airlock/registry';
 import type { GlobalOptions } from './global-options.ts';
+import { resolveActor } from './identity.ts';
 import type { CliIO } from './io.ts';
 import type { Output } from './output.ts';
 
@@ -15,6 +17,10 @@ export interface CommandContext {
   config(): ProjectConfig;
   /** The project's SQLite store, opened and migrated; closed when the command ends. */
   store(): Database;
+  /** The registry service over the project's store. */
+  registry(): Registry;
+  /** Who is acting: --actor, AIRLOCK_ACTOR or git user.email; refused when none. */
+  actor(flag: unknown): string;
 }
 
 export interface ContextOptions {
@@ -40,6 +46,9 @@ export function createContext(options: ContextOptions): CommandContext & { close
       database ??= openProjectStore(context.config().storePath);
       return database;
     },
+    registry: () => createRegistry({ store: createSqliteRegistryStore(context.store()) }),
+    actor: (flag: unknown) =>
+      resolveActor(typeof flag === 'string' ? flag : undefined, options.io.env, options.io.cwd),
     close: () => database?.close(),
   };
   return context;

@@ -64,9 +64,10 @@ export function groupHelp(
 
 /** `airlock <command> --help`: usage, options, examples. */
 export function commandHelp(output: Output, command: CommandDefinition): string[] {
-  const positionals = command.positionals.map((positional) =>
-    positional.required ? `<${positional.name}>` : `[${positional.name}]`,
-  );
+  const positionals = command.positionals.map((positional) => {
+    const name = positional.variadic ? `${positional.name}…` : positional.name;
+    return positional.required ? `<${name}>` : `[${name}]`;
+  });
   const usage = ['airlock', ...command.words, ...positionals, '[options]'].join(' ');
   const lines = [`${output.bold(`airlock ${command.words.join(' ')}`)} — ${command.summary}`, ''];
   if (command.description) lines.push(command.description, '');

@@ -40,8 +40,22 @@ function showRoot(output: Output, available: readonly CommandDefinition[]): void
   output.result({ commands: available.map((item) => item.words.join(' ')) }, () => rootHelp(output, groups));
 }
 
-function showGroup(output: Output, group: CommandGroup, available: readonly CommandDefinition[]): void {
-  const members = available.filter((item) => item.words[0] === group.name);
+/** The commands under some leading words (`registry`, `registry model`). */
+function commandsUnder(
+  words: readonly string[],
+  available: readonly CommandDefinition[],
+): CommandDefinition[] {
+  return available.filter(
+    (item) => item.words.length > words.length && words.every((word, index) => item.words[index] === word),
+  );
+}
+
+function showGroup(output: Output, words: readonly string[], available: readonly CommandDefinition[]): void {
+  const group: CommandGroup = {
+    name: words.join(' '),
+    summary: groups.find((candidate) => candidate.name === words[0])?.summary ?? '',
+  };
+  const members = commandsUnder(words, available);
   output.result({ commands: members.map((item) => item.words.join(' ')) }, () =>
     groupHelp(output, group, members),
   );
@@ -56,7 +70,7 @@ function helpOrUnknown(
   version: string,
 ): number {
   const globals = parseGlobalsStrict(argv);
-  const [first, second] = words;
+  const [first] = words;
   if (first === undefined) {
     if (globals.version) {
       output.result({ version, node: process.version }, () => [
@@ -68,22 +82,23 @@ function helpOrUnknown(
     return globals.help ? exitCodes.ok : exitCodes.usage;
   }
   if (first === 'help') {
-    const target = findCommand(available, words.slice(1));
-    const group = groups.find((candidate) => candidate.name === second);
+    const rest = words.slice(1);
+    const target = findCommand(available, rest);
     if (target) output.result({ command: target.words.join(' ') }, () => commandHelp(output, target));
-    else if (group) showGroup(output, group, available);
+    else if (rest.length > 0 && commandsUnder(rest, available).length > 0) showGroup(output, rest, available);
     else showRoot(output, available);
     return exitCodes.ok;
   }
-  const group = groups.find((candidate) => candidate.name === first);
-  if (group && second === undefined) {
-    showGroup(output, group, available);
+  if (commandsUnder(words, available).length > 0) {
+    showGroup(output, words, available);
     return globals.help ? exitCodes.ok : exitCodes.usage;
   }
-  if (group) {
+  if (groups.some((candidate) => candidate.name === first)) {
+    let known = 1;
+    while (known < words.length && commandsUnder(words.slice(0, known + 1), available).length > 0) known++;
     throw new AirlockError(
       'INVALID_INPUT',
-      `unknown command "${first} ${second}" (see airlock ${first} --help)`,
+      `unknown command "${words.slice(0, known + 1).join(' ')}" (see airlock ${words.slice(0, known).join(' ')} --help)`,
     );
   }
   const suggestion = closestWord(

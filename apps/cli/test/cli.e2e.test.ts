@@ -13,8 +13,9 @@ describe('airlock, run as a process', () => {
     const result = await runCli(['--help'], { cwd: emptyFolder() });
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^airlock — release gates and records for AI features/);
-    expect(result.stdout).toMatch(/^ {2}init {4}write a commented airlock\.yaml/m);
-    expect(result.stdout).toMatch(/^ {2}config {2}check the project file/m);
+    expect(result.stdout).toMatch(/^ {2}init +write a commented airlock\.yaml/m);
+    expect(result.stdout).toMatch(/^ {2}config +check the project file/m);
+    expect(result.stdout).toMatch(/^ {2}registry +pinned models, versioned prompts/m);
     expect(result.stdout).toContain('Examples');
     expect(result.stdout).not.toContain('\u001b[');
   });

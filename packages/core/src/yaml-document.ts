@@ -103,7 +103,7 @@ function valueAt(value: unknown, path: readonly PathSegment[]): unknown {
 
 /** zod's message, without its generic "Invalid input:" opening (the path already says where). */
 function describeZodMessage(text: string): string {
-  const plain = text.replace(/^Invalid input:\s*/, '');
+  const plain = text.replace(/^Invalid (?:input|option|value|type):\s*/, '');
   return plain.charAt(0).toLowerCase() + plain.slice(1);
 }
 

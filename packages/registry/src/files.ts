@@ -28,8 +28,10 @@ export const promptFileSchema = z
     messages: z.array(messageSchema).min(1).optional(),
     parameters: promptParametersSchema.default({}),
   })
-  .refine((file) => (file.template === undefined) !== (file.messages === undefined), {
+  .refine((file) => (file?.template === undefined) !== (file?.messages === undefined), {
     message: 'expected exactly one of template (a single message) or messages (a chat)',
+    // Checked even when other keys are wrong, so one run lists every problem.
+    when: (payload) => typeof payload.value === 'object' && payload.value !== null,
   });
 
 export type PromptFile = z.output<typeof promptFileSchema>;

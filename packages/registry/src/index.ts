@@ -61,6 +61,8 @@ export {
   type RegistryOptions,
   type TokenIdentity,
 } from './registry.ts';
+/** Reading model and prompt files for publishing. */
+export { type RegistryFile, readRegistryFile } from './registry-files.ts';
 /** Releases: the deployable unit, named and digested. */
 export { computeRelease, parsePromptRef, type Release, type ReleaseInput } from './release.ts';
 export { createSqliteRegistryStore } from './sqlite-store.ts';

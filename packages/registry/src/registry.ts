@@ -219,6 +219,9 @@ export function createRegistry(options: RegistryOptions) {
   }
 
   return {
+    /** Refuses a floating model id, naming the pinned snapshots of its family that are registered. */
+    checkPinned: requirePinned,
+
     /** Registers a pinned model (idempotent: the same id and details again is a no-op). */
     async addModel(input: { id: string; actor: string; description?: string; contextWindow?: number }) {
       const actor = requireText(input.actor, 'the publishing actor');

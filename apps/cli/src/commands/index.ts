@@ -1,13 +1,60 @@
 import type { CommandDefinition, CommandGroup } from '../command.ts';
+import { auditLogCommand, auditVerifyCommand } from './audit.ts';
 import { configCheckCommand } from './config-check.ts';
 import { initCommand } from './init.ts';
+import { policyLintCommand } from './policy-lint.ts';
+import {
+  modelAddCommand,
+  modelApproveCommand,
+  modelDeprecateCommand,
+  modelListCommand,
+  modelRetireCommand,
+  modelShowCommand,
+} from './registry-model.ts';
+import {
+  promptLabelCommand,
+  promptListCommand,
+  promptPublishCommand,
+  promptRenderCommand,
+  promptShowCommand,
+} from './registry-prompt.ts';
+import { registryPublishCommand } from './registry-publish.ts';
+import { registryReleaseCommand } from './registry-release.ts';
 import { serveCommand } from './serve.ts';
+import { tokenCreateCommand, tokenListCommand, tokenRevokeCommand } from './token.ts';
 
 /** Every command, and the top-level words `airlock --help` lists (in this order). */
-export const commands: readonly CommandDefinition[] = [initCommand, configCheckCommand, serveCommand];
+export const commands: readonly CommandDefinition[] = [
+  initCommand,
+  configCheckCommand,
+  modelAddCommand,
+  modelListCommand,
+  modelShowCommand,
+  modelApproveCommand,
+  modelDeprecateCommand,
+  modelRetireCommand,
+  promptPublishCommand,
+  promptListCommand,
+  promptShowCommand,
+  promptLabelCommand,
+  promptRenderCommand,
+  registryPublishCommand,
+  registryReleaseCommand,
+  policyLintCommand,
+  auditLogCommand,
+  auditVerifyCommand,
+  tokenCreateCommand,
+  tokenListCommand,
+  tokenRevokeCommand,
+  serveCommand,
+];
 
 export const groups: readonly CommandGroup[] = [
   { name: 'init', summary: initCommand.summary },
   { name: 'config', summary: 'check the project file (airlock.yaml) and the store it points to' },
+  { name: 'registry', summary: 'pinned models, versioned prompts, approvals per risk tier, releases' },
+  { name: 'policy', summary: 'lint a feature manifest against the release rules' },
+  { name: 'audit', summary: 'the tamper-evident log of every change: read it, verify it' },
+  { name: 'token', summary: 'API bearer tokens with roles' },
   { name: 'serve', summary: serveCommand.summary },
 ];

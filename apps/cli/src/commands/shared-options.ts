@@ -1,0 +1,40 @@
+import { AirlockError } from '@airlock/core';
+import { type RiskTier, type Role, riskTiers, roles } from '@airlock/registry';
+import type { OptionSpec } from '../command.ts';
+
+/** `--actor`: who is acting (else AIRLOCK_ACTOR, else git user.email). */
+export const actorOption: OptionSpec = {
+  type: 'string',
+  valueName: 'who',
+  description: 'who is acting (default: AIRLOCK_ACTOR, else git config user.email)',
+};
+
+/** A `--flag <value>` that must be one of a closed list. */
+export function oneOf<Value extends string>(flag: string, value: unknown, allowed: readonly Value[]): Value {
+  if (typeof value === 'string' && (allowed as readonly string[]).includes(value)) return value as Value;
+  throw new AirlockError(
+    'INVALID_INPUT',
+    value === undefined
+      ? `--${flag} is required (one of: ${allowed.join(', ')})`
+      : `--${flag}: "${String(value)}" is not one of: ${allowed.join(', ')}`,
+  );
+}
+
+export const tierOf = (value: unknown): RiskTier => oneOf('tier', value, riskTiers);
+export const roleOf = (value: unknown): Role => oneOf('role', value, roles);
+
+/** A required `--flag <text>`. */
+export function required(flag: string, value: unknown): string {
+  if (typeof value === 'string' && value.trim() !== '') return value;
+  throw new AirlockError('INVALID_INPUT', `--${flag} is required`);
+}
+
+/** A positive whole number from a `--flag`. */
+export function positiveInteger(flag: string, value: unknown): number {
+  const number = Number(value);
+  if (typeof value === 'string' && Number.isInteger(number) && number > 0) return number;
+  throw new AirlockError(
+    'INVALID_INPUT',
+    `--${flag}: expected a whole number above 0, got "${String(value)}"`,
+  );
+}
