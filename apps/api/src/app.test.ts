@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { AirlockError, createLogger, type Logger, silentLogger } from '@airlock/core';
 import { openDatabase } from '@airlock/db';
+import { createRegistry, createSqliteRegistryStore } from '@airlock/registry';
 import { temporaryDirectory } from '@airlock/vitest-config/temp-dir';
 import { describe, expect, it } from 'vitest';
 import { createApp } from './app.ts';
@@ -10,8 +11,9 @@ const storePath = () => join(temporaryDirectory('airlock-api-'), 'airlock.db');
 
 function appWithStore(logger: Logger = silentLogger) {
   const database = openProjectStore(storePath());
-  const app = createApp({ version: '9.9.9', logger, readiness: () => storeReadiness(database) });
-  return { app, database };
+  const registry = createRegistry({ store: createSqliteRegistryStore(database) });
+  const app = createApp({ version: '9.9.9', logger, readiness: () => storeReadiness(database), registry });
+  return { app, database, registry };
 }
 
 describe('API', () => {
@@ -49,6 +51,7 @@ describe('API', () => {
       version: '1',
       logger: silentLogger,
       readiness: () => storeReadiness(fresh),
+      registry: createRegistry({ store: createSqliteRegistryStore(fresh) }),
     });
     const response = await notMigrated.request('/readyz');
     expect(response.status).toBe(503);
@@ -80,10 +83,10 @@ describe('API', () => {
 
   it('answers an unknown route with the error body and 404', async () => {
     const { app, database } = appWithStore();
-    const response = await app.request('/v1/nothing', { headers: { 'X-Request-Id': 'trace-1' } });
+    const response = await app.request('/nothing', { headers: { 'X-Request-Id': 'trace-1' } });
     expect(response.status).toBe(404);
     expect(await response.json()).toEqual({
-      error: { code: 'NOT_FOUND', message: 'no route GET /v1/nothing', requestId: 'trace-1' },
+      error: { code: 'NOT_FOUND', message: 'no route GET /nothing', requestId: 'trace-1' },
     });
     database.close();
   });
@@ -95,6 +98,7 @@ describe('API', () => {
       version: '1',
       logger,
       readiness: () => ({ ready: true, migrationsApplied: 0, migrationsPending: [] }),
+      registry: createRegistry({ store: createSqliteRegistryStore(openProjectStore(storePath())) }),
     });
     app.get('/halted', () => {
       throw new AirlockError('HALTED', 'production is halted after 3 rollbacks in 1h');

@@ -1,11 +1,15 @@
 import { httpStatusFor, isAirlockError, type Logger } from '@airlock/core';
+import type { Registry } from '@airlock/registry';
 import { OpenAPIHono } from '@hono/zod-openapi';
+import { etag } from 'hono/etag';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { AppEnv } from './context.ts';
 import { errorBody, fromSourceIssue } from './error-body.ts';
+import { authenticate } from './middleware/auth.ts';
 import { requestIdMiddleware } from './middleware/request-id.ts';
 import { requestLogMiddleware } from './middleware/request-log.ts';
 import { type Readiness, registerHealthRoutes } from './routes/health.ts';
+import { registerRegistryRoutes } from './routes/registry.ts';
 
 /** The methods routed for a path (`/v1/models/:id` patterns included), for 405 and `Allow`. */
 function allowedMethods(routes: readonly { method: string; path: string }[], path: string): string[] {
@@ -25,6 +29,8 @@ export interface AppDeps {
   logger: Logger;
   /** Whether the store is open and migrated (the readiness probe). */
   readiness: () => Readiness;
+  /** The registry service (models, prompts, approvals, audit, tokens). */
+  registry: Registry;
   /** A monotonic clock in milliseconds, for request durations. */
   now?: () => number;
 }
@@ -58,6 +64,16 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.use('*', requestLogMiddleware(deps.logger, deps.now ?? (() => performance.now())));
 
   registerHealthRoutes(app, { version: deps.version, readiness: deps.readiness });
+
+  // Every /v1 route needs a bearer token; reads answer If-None-Match with 304 so callers can cache.
+  app.use('/v1/*', authenticate(deps.registry));
+  app.use('/v1/*', etag());
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'A token from `airlock token create --actor <who> --role <role>`.',
+  });
+  registerRegistryRoutes(app, deps.registry);
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',

@@ -4,6 +4,7 @@
 import type { AddressInfo } from 'node:net';
 import type { ProjectConfig } from '@airlock/config';
 import { AirlockError, type Logger } from '@airlock/core';
+import { createRegistry, createSqliteRegistryStore } from '@airlock/registry';
 import { serve } from '@hono/node-server';
 import { createApp } from './app.ts';
 import { openProjectStore, storeReadiness } from './store.ts';
@@ -30,6 +31,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     version: options.version,
     logger: options.logger,
     readiness: () => storeReadiness(database),
+    registry: createRegistry({ store: createSqliteRegistryStore(database) }),
   });
   try {
     const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {

@@ -200,7 +200,7 @@ describe('airlock, run as a process', () => {
     expect(openapi.openapi).toBe('3.1.0');
     expect(Object.keys(openapi.paths)).toContain('/readyz');
 
-    const missing = await fetch(`${url}/v1/unknown`);
+    const missing = await fetch(`${url}/unknown`);
     expect(missing.status).toBe(404);
     const body = (await missing.json()) as { error: { code: string; requestId: string } };
     expect(body.error.code).toBe('NOT_FOUND');

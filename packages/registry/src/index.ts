@@ -22,6 +22,7 @@ export {
   modelFileSchema,
   type PromptFile,
   promptFileSchema,
+  promptParametersSchema,
   registryFileSchema,
 } from './files.ts';
 /** Feature manifests and the files they name, read from disk. */
