@@ -6,9 +6,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openProjectStore } from '@airlock/api';
-import { sql } from 'drizzle-orm';
-import { sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { openProjectStore } from '@airlock/api/store';
+import { drizzleOrm, sqliteCore } from '@airlock/db';
+
+const { sql } = drizzleOrm;
+const { sqliteTable, text } = sqliteCore;
 
 const rows = Number(process.argv[2] ?? 50_000);
 const batch = 1000;

@@ -1,4 +1,4 @@
-import { openProjectStore } from '@airlock/api';
+import { openProjectStore } from '@airlock/api/store';
 import { loadProjectConfig, type ProjectConfig } from '@airlock/config';
 import type { Database } from '@airlock/db';
 import { createRegistry, createSqliteRegistryStore, type Registry } from '@airlock/registry';

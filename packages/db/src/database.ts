@@ -2,7 +2,8 @@ import { existsSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { AirlockError, ensureDirectory } from '@airlock/core';
 import BetterSqlite3 from 'better-sqlite3';
-import { type BetterSQLite3Database, drizzle } from 'drizzle-orm/better-sqlite3';
+import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
+import { betterSqliteDriver } from './drizzle.ts';
 
 /** An open store: the raw better-sqlite3 handle (for migrations and pragmas) and drizzle over it. */
 export interface Database {
@@ -63,7 +64,7 @@ export function openDatabase(options: OpenDatabaseOptions): Database {
     }
     throw error;
   }
-  const orm = drizzle({ client: sqlite });
+  const orm = betterSqliteDriver.drizzle({ client: sqlite });
   return {
     path: options.path,
     sqlite,

@@ -1,5 +1,8 @@
+/** drizzle-orm, loaded once and fast (see drizzle.ts): use these instead of importing drizzle-orm. */
+
 /** Opening the SQLite store (WAL, foreign keys, busy timeout) with drizzle over it. */
 export { type Database, type OpenDatabaseOptions, openDatabase } from './database.ts';
+export { betterSqliteDriver, drizzleOrm, sqliteCore } from './drizzle.ts';
 /** The migration runner packages contribute their tables through. */
 export { applyMigrations, type Migration, type MigrationStatus, migrationStatus } from './migrations.ts';
 /** The store's own tables and facts. */

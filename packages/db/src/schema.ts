@@ -1,4 +1,6 @@
-import { sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { sqliteCore } from './drizzle.ts';
+
+const { sqliteTable, text } = sqliteCore;
 
 /** Which migrations this store has applied, with a checksum so an edited migration is noticed. */
 export const migrationsTable = sqliteTable('_airlock_migrations', {

@@ -1,7 +1,9 @@
-import { eq } from 'drizzle-orm';
 import type { Database } from './database.ts';
+import { drizzleOrm } from './drizzle.ts';
 import type { Migration } from './migrations.ts';
 import { metaTable } from './schema.ts';
+
+const { eq } = drizzleOrm;
 
 /** The store's own tables, applied before any package's. */
 export const storeMigrations: readonly Migration[] = [

@@ -1,4 +1,6 @@
-import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { sqliteCore } from '@airlock/db';
+
+const { index, integer, primaryKey, sqliteTable, text, uniqueIndex } = sqliteCore;
 
 export const modelsTable = sqliteTable('registry_models', {
   id: text('id').primaryKey(),

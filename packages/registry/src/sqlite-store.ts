@@ -1,6 +1,6 @@
 import { AirlockError } from '@airlock/core';
-import type { Database } from '@airlock/db';
-import { and, asc, desc, eq, gt, isNull, max, type SQL } from 'drizzle-orm';
+import { type Database, drizzleOrm } from '@airlock/db';
+import type { SQL } from 'drizzle-orm';
 import type { RiskTier, Role } from './approval-policy.ts';
 import { type AuditEntry, chainEntry } from './audit-chain.ts';
 import {
@@ -22,6 +22,8 @@ import type {
   TimedAuditDraft,
   TokenRecord,
 } from './store.ts';
+
+const { and, asc, desc, eq, gt, isNull, max } = drizzleOrm;
 
 /** Drops null columns, so records carry absent optional fields (not nulls). */
 function withoutNulls<Row extends Record<string, unknown>>(

@@ -1,5 +1,5 @@
 import { relative } from 'node:path';
-import { allMigrations } from '@airlock/api';
+import { allMigrations } from '@airlock/api/store';
 import { migrationStatus, readStoreInfo } from '@airlock/db';
 import type { CommandDefinition } from '../command.ts';
 

@@ -1,4 +1,3 @@
-import { startServer } from '@airlock/api/server';
 import { AirlockError, createLogger } from '@airlock/core';
 import type { CommandDefinition } from '../command.ts';
 
@@ -34,6 +33,8 @@ export const serveCommand: CommandDefinition = {
       write: (line) => context.io.stderr.write(line),
       format: context.io.stderr.isTTY === true ? 'pretty' : 'json',
     });
+    // Loaded on use: the HTTP stack (hono, OpenAPI) is only needed by this command.
+    const { startServer } = await import('@airlock/api/server');
     const server = await startServer({
       config: context.config(),
       port,
