@@ -93,7 +93,7 @@ describe('models', () => {
     expect(retired.status).toBe('retired');
     await expect(
       registry.approveModel(model, { actor: 'x@corp', role: 'approver', tier: 'low', reason: 'late' }),
-    ).rejects.toMatchObject({ code: 'PRECONDITION_FAILED' });
+    ).rejects.toMatchObject({ code: 'CONFLICT' });
     expect(await registry.deployProblems('openai/gpt-4o', 'low', '2026-11-22')).toEqual([
       expect.stringContaining('floating alias'),
     ]);
@@ -206,6 +206,73 @@ describe('API tokens', () => {
     expect(await registry.authenticate('alk_wrong')).toBeUndefined();
     await registry.revokeToken(created.id, 'admin@corp');
     expect(await registry.authenticate(created.token)).toBeUndefined();
+    database.close();
+  });
+});
+
+describe('rules that must not be skipped', () => {
+  it('treats actors case-insensitively, for separation of duties and the two-person rule', async () => {
+    const { registry, database } = openRegistry();
+    await registry.addModel({ id: model, actor: 'alice@corp' });
+    await expect(
+      registry.approveModel(model, { actor: ' Alice@Corp ', role: 'approver', tier: 'low', reason: 'x' }),
+    ).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await registry.approveModel(model, {
+      actor: 'bob@corp',
+      role: 'release-manager',
+      tier: 'high',
+      reason: 'x',
+    });
+    await expect(
+      registry.approveModel(model, { actor: 'BOB@corp', role: 'risk-partner', tier: 'high', reason: 'x' }),
+    ).rejects.toMatchObject({
+      code: 'CONFLICT',
+      message: 'bob@corp already approved openai/gpt-4o-2024-11-20 at high tier',
+    });
+    expect((await registry.getModel(model)).approvedTiers).toEqual(['low', 'medium']);
+    database.close();
+  });
+
+  it('does not let a concurrent deprecate bring a retired model back', async () => {
+    const { registry, database } = openRegistry();
+    await registry.addModel({ id: model, actor: 'dev@corp' });
+    const results = await Promise.allSettled([
+      registry.retireModel(model, { actor: 'rm@corp', reason: 'gone' }),
+      registry.deprecateModel(model, { actor: 'rm@corp', endOfLife: '2027-01-31', reason: 'later' }),
+    ]);
+    const final = await registry.getModel(model);
+    expect(final.retiredAt).toBeDefined();
+    expect(final.status).toBe('retired');
+    const actions = (await registry.auditLog()).map((entry) => entry.action);
+    expect(actions.filter((action) => action === 'model.deprecate').length).toBe(
+      results[1].status === 'fulfilled' ? 1 : 0,
+    );
+    database.close();
+  });
+
+  it('answers concurrent identical registrations with "unchanged", not a conflict', async () => {
+    const { registry, database } = openRegistry();
+    const results = await Promise.all(
+      Array.from({ length: 5 }, () => registry.addModel({ id: model, actor: 'dev@corp', description: 'x' })),
+    );
+    expect(results.filter((result) => result.created)).toHaveLength(1);
+    database.close();
+  });
+
+  it('lists only usable models for a tier (never retired ones), and refuses impossible dates', async () => {
+    const { registry, database } = openRegistry();
+    await registry.addModel({ id: model, actor: 'dev@corp' });
+    await registry.approveModel(model, { actor: 'ana@corp', role: 'approver', tier: 'low', reason: 'ok' });
+    await registry.retireModel(model, { actor: 'rm@corp', reason: 'gone' });
+    expect(await registry.listModels({ tier: 'low' })).toEqual([]);
+    await registry.addModel({ id: 'openai/gpt-4o-mini-2024-07-18', actor: 'dev@corp' });
+    await expect(
+      registry.deprecateModel('openai/gpt-4o-mini-2024-07-18', {
+        actor: 'rm@corp',
+        endOfLife: '2099-02-30',
+        reason: 'x',
+      }),
+    ).rejects.toThrow('end of life "2099-02-30" is not a date');
     database.close();
   });
 });

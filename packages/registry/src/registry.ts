@@ -89,6 +89,34 @@ function requireText(value: string, what: string): string {
 }
 
 /**
+ * An actor's identity as compared everywhere: trimmed and lowercased, because `Alice@corp` and
+ * `alice@corp` are one person — otherwise separation of duties could be skipped by changing case.
+ */
+export function actorIdentity(value: string, what = 'the actor'): string {
+  return requireText(value, what).toLowerCase();
+}
+
+/** A real calendar day in YYYY-MM-DD (2099-02-30 is not). */
+function isCalendarDate(text: string): boolean {
+  if (!datePattern.test(text)) return false;
+  const date = new Date(`${text}T00:00:00Z`);
+  return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === text;
+}
+
+/** A registered model never changes: registering it again must name the same details. */
+function sameModelDetails(
+  existing: ModelRecord,
+  input: { description?: string; contextWindow?: number },
+): void {
+  if (existing.description === input.description && existing.contextWindow === input.contextWindow) return;
+  throw new AirlockError(
+    'CONFLICT',
+    `model ${existing.id} is already registered with other details (description, context window); a registered model does not change`,
+    { context: { id: existing.id } },
+  );
+}
+
+/**
  * The registry service: models, prompts, approvals, labels, audit and API tokens. Every rule
  * (pinning, separation of duties, tier approvals, immutable prompt versions) is enforced here,
  * so the CLI, the API and a platform team's own service all get the same answers.
@@ -192,7 +220,7 @@ export function createRegistry(options: RegistryOptions) {
   }
 
   async function approve(kind: 'model' | 'prompt', subject: string, publisher: string, input: ApproveInput) {
-    const actor = requireText(input.actor, 'the approving actor');
+    const actor = actorIdentity(input.actor, 'the approving actor');
     const reason = requireText(input.reason, 'a reason for the approval');
     const existing = await store.listApprovals(kind, subject);
     checkApprovalAllowed({ subject, publisher, actor, role: input.role, tier: input.tier, existing });
@@ -222,21 +250,24 @@ export function createRegistry(options: RegistryOptions) {
     /** Refuses a floating model id, naming the pinned snapshots of its family that are registered. */
     checkPinned: requirePinned,
 
+    /**
+     * Checks that a model could be registered (pinned, and not registered with other details)
+     * without writing anything: `registry publish` checks every file before storing any.
+     */
+    async checkAddModel(input: { id: string; description?: string; contextWindow?: number }) {
+      const ref = await requirePinned(input.id);
+      const existing = await store.getModel(ref.id);
+      if (existing) sameModelDetails(existing, input);
+      return ref;
+    },
+
     /** Registers a pinned model (idempotent: the same id and details again is a no-op). */
     async addModel(input: { id: string; actor: string; description?: string; contextWindow?: number }) {
-      const actor = requireText(input.actor, 'the publishing actor');
+      const actor = actorIdentity(input.actor, 'the publishing actor');
       const ref = await requirePinned(input.id);
       const existing = await store.getModel(ref.id);
       if (existing) {
-        const same =
-          existing.description === input.description && existing.contextWindow === input.contextWindow;
-        if (!same) {
-          throw new AirlockError(
-            'CONFLICT',
-            `model ${ref.id} is already registered with other details; a registered model does not change`,
-            { context: { id: ref.id } },
-          );
-        }
+        sameModelDetails(existing, input);
         return { model: await view(existing), created: false };
       }
       const model: ModelRecord = {
@@ -249,7 +280,21 @@ export function createRegistry(options: RegistryOptions) {
         publishedBy: actor,
         publishedAt: now(),
       };
-      await store.insertModel(model, audit({ actor, action: 'model.publish', subject: ref.id, details: {} }));
+      try {
+        await store.insertModel(
+          model,
+          audit({ actor, action: 'model.publish', subject: ref.id, details: {} }),
+        );
+      } catch (error) {
+        // Another publisher got there first: the same details are still "unchanged", not a conflict.
+        const raced =
+          error instanceof AirlockError && error.code === 'CONFLICT'
+            ? await store.getModel(ref.id)
+            : undefined;
+        if (!raced) throw error;
+        sameModelDetails(raced, input);
+        return { model: await view(raced), created: false };
+      }
       return { model: await view(model), created: true };
     },
 
@@ -262,7 +307,8 @@ export function createRegistry(options: RegistryOptions) {
       return models.filter(
         (model) =>
           (filter.status === undefined || model.status === filter.status) &&
-          (filter.tier === undefined || model.approvedTiers.includes(filter.tier)) &&
+          (filter.tier === undefined ||
+            (model.status !== 'retired' && model.approvedTiers.includes(filter.tier))) &&
           (filter.provider === undefined || model.provider === filter.provider),
       );
     },
@@ -271,53 +317,53 @@ export function createRegistry(options: RegistryOptions) {
     async approveModel(id: string, input: ApproveInput): Promise<{ model: ModelView; tier: TierStatus }> {
       const model = await requireModel(id);
       if (model.retiredAt)
-        throw new AirlockError('PRECONDITION_FAILED', `model ${id} is retired; it cannot be approved`);
+        throw new AirlockError('CONFLICT', `model ${id} is retired; it cannot be approved`);
       const tier = await approve('model', id, model.publishedBy, input);
       return { model: await view(model), tier };
     },
 
     async deprecateModel(id: string, input: { actor: string; endOfLife: string; reason: string }) {
-      const actor = requireText(input.actor, 'the actor');
-      if (!datePattern.test(input.endOfLife) || Number.isNaN(Date.parse(input.endOfLife))) {
+      const actor = actorIdentity(input.actor);
+      const reason = requireText(input.reason, 'a reason');
+      if (!isCalendarDate(input.endOfLife)) {
         throw new AirlockError(
           'INVALID_INPUT',
           `end of life "${input.endOfLife}" is not a date (expected YYYY-MM-DD)`,
         );
       }
-      const model = await requireModel(id);
-      if (model.retiredAt) throw new AirlockError('PRECONDITION_FAILED', `model ${id} is already retired`);
-      const updated: ModelRecord = {
-        ...model,
-        deprecatedAt: now(),
-        deprecatedBy: actor,
-        endOfLife: input.endOfLife,
-        deprecationReason: requireText(input.reason, 'a reason'),
-      };
-      await store.updateModel(
-        updated,
+      await requireModel(id);
+      const updated = await store.changeModel(
+        id,
+        (current) => {
+          if (current.retiredAt)
+            throw new AirlockError('CONFLICT', `model ${id} is retired; it cannot be deprecated`);
+          return {
+            ...current,
+            deprecatedAt: now(),
+            deprecatedBy: actor,
+            endOfLife: input.endOfLife,
+            deprecationReason: reason,
+          };
+        },
         audit({
           actor,
           action: 'model.deprecate',
           subject: id,
-          details: { endOfLife: input.endOfLife, reason: input.reason },
+          details: { endOfLife: input.endOfLife, reason },
         }),
       );
       return view(updated);
     },
 
     async retireModel(id: string, input: { actor: string; reason: string }) {
-      const actor = requireText(input.actor, 'the actor');
+      const actor = actorIdentity(input.actor);
+      const reason = requireText(input.reason, 'a reason');
       const model = await requireModel(id);
       if (model.retiredAt) return view(model);
-      const updated: ModelRecord = {
-        ...model,
-        retiredAt: now(),
-        retiredBy: actor,
-        retirementReason: requireText(input.reason, 'a reason'),
-      };
-      await store.updateModel(
-        updated,
-        audit({ actor, action: 'model.retire', subject: id, details: { reason: input.reason } }),
+      const updated = await store.changeModel(
+        id,
+        (current) => ({ ...current, retiredAt: now(), retiredBy: actor, retirementReason: reason }),
+        audit({ actor, action: 'model.retire', subject: id, details: { reason } }),
       );
       return view(updated);
     },
@@ -348,7 +394,7 @@ export function createRegistry(options: RegistryOptions) {
 
     /** Publishes a prompt version (idempotent: the same content returns the existing version). */
     async publishPrompt(file: PromptFile, actorInput: string) {
-      const actor = requireText(actorInput, 'the publishing actor');
+      const actor = actorIdentity(actorInput, 'the publishing actor');
       const content = promptContent(file);
       const sha256 = promptDigest(content);
       const { record, created } = await store.publishPromptVersion(
@@ -403,7 +449,7 @@ export function createRegistry(options: RegistryOptions) {
       version: number;
       actor: string;
     }): Promise<LabelMove> {
-      const actor = requireText(input.actor, 'the actor');
+      const actor = actorIdentity(input.actor);
       if (!labelPattern.test(input.label)) {
         throw new AirlockError(
           'INVALID_INPUT',
@@ -462,8 +508,8 @@ export function createRegistry(options: RegistryOptions) {
 
     /** A new API token for an actor and role; the plain token is returned once and stored only as a hash. */
     async createToken(input: { actor: string; role: Role; createdBy: string }) {
-      const actor = requireText(input.actor, 'the token actor');
-      const createdBy = requireText(input.createdBy, 'the creating actor');
+      const actor = actorIdentity(input.actor, 'the token actor');
+      const createdBy = actorIdentity(input.createdBy, 'the creating actor');
       if (!roles.includes(input.role)) {
         throw new AirlockError('INVALID_INPUT', `unknown role "${input.role}" (roles: ${roles.join(', ')})`);
       }
@@ -502,7 +548,7 @@ export function createRegistry(options: RegistryOptions) {
       const revoked = await store.revokeToken(
         id,
         now(),
-        audit({ actor: requireText(actor, 'the actor'), action: 'token.revoke', subject: id, details: {} }),
+        audit({ actor: actorIdentity(actor), action: 'token.revoke', subject: id, details: {} }),
       );
       if (!revoked) throw new AirlockError('NOT_FOUND', `no active token ${id}`);
     },

@@ -107,9 +107,11 @@ export function createSqliteRegistryStore(database: Database): RegistryStore {
         throw error;
       }
     },
-    async updateModel(model, audit) {
-      atomically(() => {
-        const { id, ...rest } = model;
+    async changeModel(id, change, audit) {
+      return atomically(() => {
+        const row = orm.select().from(modelsTable).where(eq(modelsTable.id, id)).get();
+        if (!row) throw new AirlockError('NOT_FOUND', `model ${id} is not registered`);
+        const { id: _id, ...rest } = change(withoutNulls(row) as ModelRecord);
         const blank = {
           description: null,
           contextWindow: null,
@@ -127,6 +129,7 @@ export function createSqliteRegistryStore(database: Database): RegistryStore {
           .where(eq(modelsTable.id, id))
           .run();
         appendAuditNow(audit);
+        return { id, ...rest } as ModelRecord;
       });
     },
 

@@ -90,7 +90,15 @@ export interface RegistryStore {
   getModel(id: string): Promise<ModelRecord | undefined>;
   listModels(): Promise<ModelRecord[]>;
   insertModel(model: ModelRecord, audit: TimedAuditDraft): Promise<void>;
-  updateModel(model: ModelRecord, audit: TimedAuditDraft): Promise<void>;
+  /**
+   * Read-modify-write of one model in one transaction: `change` sees the current row (and may
+   * throw to refuse), so two concurrent lifecycle changes cannot undo each other.
+   */
+  changeModel(
+    id: string,
+    change: (current: ModelRecord) => ModelRecord,
+    audit: TimedAuditDraft,
+  ): Promise<ModelRecord>;
 
   listApprovals(kind: SubjectKind, subject?: string): Promise<SubjectApproval[]>;
   insertApproval(kind: SubjectKind, approval: SubjectApproval, audit: TimedAuditDraft): Promise<void>;
