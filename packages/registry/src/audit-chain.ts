@@ -42,7 +42,7 @@ export function chainEntry(draft: AuditDraft, previous: AuditEntry | undefined, 
 
 export type AuditVerification =
   | { ok: true; entries: number; headHash: string }
-  | { ok: false; entries: number; seq: number; problem: string };
+  | { ok: false; entries: number; seq?: number; problem: string };
 
 /**
  * Recomputes the chain from the first entry. The first entry whose content no longer matches its

@@ -10,6 +10,7 @@ describe('parseModelId', () => {
     ['openai/gpt-4-0613', 'gpt-4', '0613'],
     ['google/gemini-1.5-pro-002', 'gemini-1.5-pro', '002'],
     ['bedrock/anthropic.claude-v2:1', 'anthropic.claude', 'v2:1'],
+    ['openai/gpt-4-1106-preview', 'gpt-4', '1106-preview'],
   ])('%s is pinned (family %s, snapshot %s)', (id, family, snapshot) => {
     expect(parseModelId(id)).toMatchObject({ pinned: true, family, snapshot });
   });
@@ -21,6 +22,9 @@ describe('parseModelId', () => {
     ['openai/latest', 'latest'],
     ['anthropic/claude-3-5-sonnet-latest', 'claude-3-5-sonnet'],
     ['openai/o3', 'o3'],
+    ['openai/gpt-4o-2024', 'gpt-4o-2024'],
+    ['openai/gpt-4o-2024-99-99', 'gpt-4o-2024-99-99'],
+    ['deepseek/deepseek-v3', 'deepseek-v3'],
   ])('%s floats (family %s)', (id, family) => {
     expect(parseModelId(id)).toMatchObject({ pinned: false, family });
   });
@@ -36,5 +40,9 @@ describe('parseModelId', () => {
     expect(isSameFamily(parseModelId('openai/gpt-4o'), pinned)).toBe(true);
     expect(isSameFamily(parseModelId('openai/chatgpt-4o-latest'), pinned)).toBe(true);
     expect(isSameFamily(parseModelId('openai/o3'), pinned)).toBe(false);
+    expect(isSameFamily(parseModelId('openai/gpt-4'), pinned)).toBe(false);
+    expect(isSameFamily(parseModelId('openai/gpt-4o'), parseModelId('openai/gpt-4o-mini-2024-07-18'))).toBe(
+      false,
+    );
   });
 });

@@ -13,12 +13,17 @@ export interface ModelRef {
   pinned: boolean;
 }
 
-// Snapshot suffixes providers use for immutable versions, most specific first.
+const month = '(?:0[1-9]|1[0-2])';
+const day = '(?:0[1-9]|[12]\\d|3[01])';
+
+// Snapshot suffixes providers use for immutable versions, most specific first. Dates must be
+// real months and days: `gpt-4o-2024` (a year) or `-2024-99-99` are not snapshots.
 const snapshotPatterns: RegExp[] = [
-  /^(?<family>.+)-(?<snapshot>\d{4}-\d{2}-\d{2})$/, // OpenAI: gpt-4o-2024-11-20
-  /^(?<family>.+)[-@](?<snapshot>\d{8})$/, // Anthropic: claude-3-5-sonnet-20241022, Vertex: …@20240620
-  /^(?<family>.+)-(?<snapshot>v\d+(?::\d+)?)$/, // Bedrock: anthropic.claude-v2:1
-  /^(?<family>.+)-(?<snapshot>\d{3,4})$/, // OpenAI MMDD: gpt-4-0613; Gemini: gemini-1.5-pro-002
+  new RegExp(`^(?<family>.+)-(?<snapshot>\\d{4}-${month}-${day})$`), // OpenAI: gpt-4o-2024-11-20
+  new RegExp(`^(?<family>.+)[-@](?<snapshot>\\d{4}${month}${day})$`), // Anthropic: …-20241022, Vertex: …@20240620
+  /^(?<family>.+)-(?<snapshot>v\d+:\d+)$/, // Bedrock: anthropic.claude-v2:1 (the :revision pins it)
+  new RegExp(`^(?<family>.+)-(?<snapshot>${month}${day}(?:-preview)?)$`), // OpenAI MMDD: gpt-4-0613, gpt-4-1106-preview
+  /^(?<family>.+)-(?<snapshot>\d{3})$/, // Gemini revisions: gemini-1.5-pro-002
 ];
 
 const providerPattern = /^[a-z][a-z0-9-]*$/;
@@ -53,12 +58,12 @@ export function parseModelId(text: string): ModelRef {
   return { id: text, provider, name, family: stripped === '' ? name : stripped, pinned: false };
 }
 
-/**
- * Whether `candidate` is a pinned alternative for a floating `wanted` family: the same family, or
- * one family containing the other (`chatgpt-4o` ↔ `gpt-4o`).
- */
+/** `chatgpt-4o` is served as `gpt-4o`: the chat- prefix names the same family. */
+function baseFamily(family: string): string {
+  return family.toLowerCase().replace(/^chat(?=gpt)/, '');
+}
+
+/** Whether `candidate` is a pinned alternative for a floating `wanted`: the same model family. */
 export function isSameFamily(wanted: ModelRef, candidate: ModelRef): boolean {
-  const a = wanted.family.toLowerCase();
-  const b = candidate.family.toLowerCase();
-  return a === b || (a.length >= 4 && b.includes(a)) || (b.length >= 4 && a.includes(b));
+  return baseFamily(wanted.family) === baseFamily(candidate.family);
 }

@@ -33,6 +33,12 @@ describe('PII scan', () => {
       'phone',
       'phone',
     ]);
+    expect(findPii('415 555 0132 / 020 7946 0958 / 07700 900123').map((finding) => finding.kind)).toEqual([
+      'phone',
+      'phone',
+      'phone',
+    ]);
+    expect(findPii('token alk_abcdefghijklmnopqrstuvwxyz012345')[0]?.kind).toBe('secret');
     expect(passesLuhn('4111111111111111')).toBe(true);
     expect(passesLuhn('1234567890123456')).toBe(false);
   });

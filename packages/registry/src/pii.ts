@@ -39,18 +39,19 @@ const detectors: Detector[] = [
   // US SSN (not 000/666/9xx area), UK National Insurance number.
   { kind: 'national-id', pattern: /\b(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}\b/g },
   { kind: 'national-id', pattern: /\b[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?\d{2} ?\d{2} ?\d{2} ?[A-D]\b/g },
-  // Phone numbers: international (+country …) or North American ((415) 555-0132, 415-555-0132);
-  // plain digit groups without either shape are too often order numbers or amounts.
+  // Phone numbers: international (+country …), North American ((415) 555-0132, 415 555 0132) or
+  // national with a trunk 0 (020 7946 0958, 07700 900123); other digit groups are too often
+  // order numbers or amounts.
   {
     kind: 'phone',
     pattern:
-      /(?:\+\d{1,3}(?:[ .-]?\(?\d{1,4}\)?)(?:[ .-]?\d{2,4}){2,4}|\(\d{3}\) ?\d{3}[ .-]\d{4}|\b\d{3}[.-]\d{3}[.-]\d{4})\b/g,
+      /(?:\+\d{1,3}(?:[ .-]?\(?\d{1,4}\)?)(?:[ .-]?\d{2,4}){2,4}|\(\d{3}\) ?\d{3}[ .-]\d{4}|\b\d{3}[ .-]\d{3}[ .-]\d{4}|\b0\d{2,4} \d{3,4} ?\d{3,4})\b/g,
     accept: (match) => match.replace(/\D/g, '').length >= 9,
   },
   {
     kind: 'secret',
     pattern:
-      /\b(?:sk-(?:proj-|ant-)?[A-Za-z0-9_-]{20,}|AKIA[0-9A-Z]{16}|gh[pousr]_[A-Za-z0-9]{36,}|xox[abposr]-[A-Za-z0-9-]{10,}|AIza[0-9A-Za-z_-]{35})\b/g,
+      /\b(?:sk-(?:proj-|ant-)?[A-Za-z0-9_-]{20,}|AKIA[0-9A-Z]{16}|gh[pousr]_[A-Za-z0-9]{36,}|xox[abposr]-[A-Za-z0-9-]{10,}|AIza[0-9A-Za-z_-]{35}|alk_[A-Za-z0-9_-]{32})\b/g,
   },
 ];
 

@@ -276,3 +276,32 @@ describe('rules that must not be skipped', () => {
     database.close();
   });
 });
+
+describe('audit verify against the registry state', () => {
+  it('fails when a row was written around the registry, even with an intact chain', async () => {
+    const { registry, database } = openRegistry();
+    await registry.addModel({ id: model, actor: 'dev@corp' });
+    database.sqlite
+      .prepare(
+        "INSERT INTO registry_approvals (subject_kind, subject, tier, actor, role, reason, approved_at) VALUES ('model', ?, 'high', 'ghost@corp', 'risk-partner', 'forged', '2026-01-01')",
+      )
+      .run(model);
+    expect(await registry.verifyAudit()).toEqual({
+      ok: false,
+      entries: 1,
+      problem:
+        'the high-tier approval of openai/gpt-4o-2024-11-20 by ghost@corp (risk-partner) is in the registry but not in the audit log: it was written around the registry',
+    });
+    database.close();
+  });
+
+  it('records nothing when a label already points at the version', async () => {
+    const { registry, database } = openRegistry();
+    await registry.publishPrompt({ name: 'p', template: 'x', parameters: {} }, 'dev@corp');
+    await registry.moveLabel({ name: 'p', label: 'production', version: 1, actor: 'rm@corp' });
+    await registry.moveLabel({ name: 'p', label: 'production', version: 1, actor: 'rm@corp' });
+    expect((await registry.labelHistory('p')).length).toBe(1);
+    expect(await registry.verifyAudit()).toMatchObject({ ok: true, entries: 2 });
+    database.close();
+  });
+});

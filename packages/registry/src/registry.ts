@@ -132,8 +132,8 @@ export function createRegistry(options: RegistryOptions) {
       .filter((model) => !model.retiredAt)
       .map((model) => parseModelId(model.id))
       .filter((candidate) => candidate.pinned && candidate.provider === wanted.provider);
-    const exact = pinned.filter((candidate) => candidate.family === wanted.family);
-    return (exact.length > 0 ? exact : pinned.filter((candidate) => isSameFamily(wanted, candidate)))
+    return pinned
+      .filter((candidate) => isSameFamily(wanted, candidate))
       .map((candidate) => candidate.id)
       .sort()
       .reverse();
@@ -457,6 +457,18 @@ export function createRegistry(options: RegistryOptions) {
         );
       }
       await requirePromptVersion(input.name, input.version);
+      const current = await store.getLabel(input.name, input.label);
+      if (current?.version === input.version) {
+        // Already there: nothing moves, so nothing is recorded.
+        return {
+          name: input.name,
+          label: input.label,
+          fromVersion: input.version,
+          toVersion: input.version,
+          movedBy: current.movedBy,
+          movedAt: current.movedAt,
+        };
+      }
       const label: LabelRecord = {
         name: input.name,
         label: input.label,
@@ -502,8 +514,64 @@ export function createRegistry(options: RegistryOptions) {
       return store.listAudit(query);
     },
 
+    /**
+     * Verifies the audit log's hash chain, then that the registry's state is what the log says
+     * happened: every model, prompt version and approval has its entry, and every label points
+     * where its last recorded move put it. A row written behind the registry's back fails here.
+     */
     async verifyAudit(): Promise<AuditVerification> {
-      return verifyChain(await store.listAudit());
+      const entries = await store.listAudit();
+      const chain = verifyChain(entries);
+      if (!chain.ok) return chain;
+      const logged = (
+        action: string,
+        subject: string,
+        match: (details: Record<string, unknown>, actor: string) => boolean,
+      ) =>
+        entries.some(
+          (entry) =>
+            entry.action === action && entry.subject === subject && match(entry.details, entry.actor),
+        );
+      const unbacked = (what: string) => ({
+        ok: false as const,
+        entries: entries.length,
+        problem: `${what} is in the registry but not in the audit log: it was written around the registry`,
+      });
+      for (const model of await store.listModels()) {
+        if (!logged('model.publish', model.id, (_details, actor) => actor === model.publishedBy)) {
+          return unbacked(`model ${model.id}`);
+        }
+      }
+      for (const kind of ['model', 'prompt'] as const) {
+        for (const approval of await store.listApprovals(kind)) {
+          const backed = logged(
+            `${kind}.approve`,
+            approval.subject,
+            (details, actor) =>
+              actor === approval.actor && details.tier === approval.tier && details.role === approval.role,
+          );
+          if (!backed)
+            return unbacked(
+              `the ${approval.tier}-tier approval of ${approval.subject} by ${approval.actor} (${approval.role})`,
+            );
+        }
+      }
+      for (const version of await store.listPromptVersions()) {
+        const subject = `${version.name}@${version.version}`;
+        if (!logged('prompt.publish', subject, (details) => details.sha256 === version.sha256)) {
+          return unbacked(`prompt version ${subject} (sha256 ${version.sha256.slice(0, 12)})`);
+        }
+      }
+      for (const label of await store.listLabels()) {
+        const subject = `${label.name}:${label.label}`;
+        const last = entries
+          .filter((entry) => entry.action === 'prompt.label' && entry.subject === subject)
+          .at(-1);
+        if (last?.details.to !== label.version) {
+          return unbacked(`label ${subject} → ${label.version}`);
+        }
+      }
+      return chain;
     },
 
     /** A new API token for an actor and role; the plain token is returned once and stored only as a hash. */
