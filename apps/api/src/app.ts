@@ -2,6 +2,7 @@ import { httpStatusFor, isAirlockError, type Logger } from '@airlock/core';
 import type { Registry } from '@airlock/registry';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { etag } from 'hono/etag';
+import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { AppEnv } from './context.ts';
 import { errorBody, fromSourceIssue } from './error-body.ts';
@@ -120,6 +121,22 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
           issues: error.issues.map(fromSourceIssue),
         }),
         httpStatusFor(error.code) as ContentfulStatusCode,
+      );
+    }
+    if (error instanceof HTTPException) {
+      // Hono's own refusals (malformed JSON, an unreadable body): the caller's mistake, not a bug.
+      const status = error.status >= 400 && error.status < 500 ? error.status : 400;
+      const code =
+        status === 401
+          ? 'UNAUTHORIZED'
+          : status === 403
+            ? 'FORBIDDEN'
+            : status === 404
+              ? 'NOT_FOUND'
+              : 'INVALID_INPUT';
+      return context.json(
+        errorBody({ code, message: error.message || 'invalid request', requestId }),
+        status as ContentfulStatusCode,
       );
     }
     // A bug: logged in full, answered without internals.

@@ -19,8 +19,8 @@ export interface CommandContext {
   store(): Database;
   /** The registry service over the project's store. */
   registry(): Registry;
-  /** Who is acting: --actor, AIRLOCK_ACTOR or git user.email; refused when none. */
-  actor(flag: unknown): string;
+  /** Who is acting: the flag (--actor unless named), AIRLOCK_ACTOR or git user.email; refused when none. */
+  actor(flag: unknown, flagName?: string): string;
 }
 
 export interface ContextOptions {
@@ -47,8 +47,8 @@ export function createContext(options: ContextOptions): CommandContext & { close
       return database;
     },
     registry: () => createRegistry({ store: createSqliteRegistryStore(context.store()) }),
-    actor: (flag: unknown) =>
-      resolveActor(typeof flag === 'string' ? flag : undefined, options.io.env, options.io.cwd),
+    actor: (flag: unknown, flagName?: string) =>
+      resolveActor(typeof flag === 'string' ? flag : undefined, options.io.env, options.io.cwd, flagName),
     close: () => database?.close(),
   };
   return context;

@@ -10,6 +10,7 @@ export function resolveActor(
   flag: string | undefined,
   env: Record<string, string | undefined>,
   cwd: string,
+  flagName = '--actor',
 ): string {
   const given = flag?.trim() || env.AIRLOCK_ACTOR?.trim();
   if (given) return given;
@@ -18,6 +19,6 @@ export function resolveActor(
   if (email) return email;
   throw new AirlockError(
     'INVALID_INPUT',
-    'who is acting? pass --actor <you@example.com>, set AIRLOCK_ACTOR, or set git config user.email',
+    `who is acting? pass ${flagName} <you@example.com>, set AIRLOCK_ACTOR, or set git config user.email`,
   );
 }

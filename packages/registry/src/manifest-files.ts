@@ -1,6 +1,14 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { extname, isAbsolute, relative, resolve } from 'node:path';
-import { AirlockError, parseYamlDocument, readYamlFile, sha256Hex, yamlPositionOf } from '@airlock/core';
+import {
+  AirlockError,
+  isAirlockError,
+  parseYamlDocument,
+  readYamlFile,
+  type SourceIssue,
+  sha256Hex,
+  yamlPositionOf,
+} from '@airlock/core';
 import { type FeatureManifest, featureManifestSchema, lintSuiteSchema } from './files.ts';
 
 /** One eval case as policy lint sees it: its variables and where it is. */
@@ -26,6 +34,8 @@ export interface SourceFile {
 
 export interface SuiteFile extends SourceFile {
   cases: LintCase[];
+  /** Why the suite could not be read (malformed YAML or JSONL), each problem located. */
+  issues: SourceIssue[];
 }
 
 /** A manifest and the files it names, read from disk. */
@@ -119,12 +129,18 @@ export function loadManifestSources(path: string, options: LoadManifestOptions):
   };
   const suites = manifest.eval_suites.map((suite): SuiteFile => {
     const source = read(suite.name, suite.path);
-    if (source.text === undefined) return { ...source, cases: [] };
-    const cases =
-      extname(suite.path) === '.jsonl'
-        ? jsonlCases(source.text, source.display)
-        : yamlCases(source.text, source.display);
-    return { ...source, cases };
+    if (source.text === undefined) return { ...source, cases: [], issues: [] };
+    try {
+      const cases =
+        extname(suite.path) === '.jsonl'
+          ? jsonlCases(source.text, source.display)
+          : yamlCases(source.text, source.display);
+      return { ...source, cases, issues: [] };
+    } catch (error) {
+      // A malformed suite is one more finding: lint still reports everything else.
+      if (!isAirlockError(error) || error.issues.length === 0) throw error;
+      return { ...source, cases: [], issues: error.issues };
+    }
   });
   const datasets = manifest.datasets.map((dataset) => read(dataset.name, dataset.path, dataset.sha256));
   return { file: display(absolute), text, manifest, suites, datasets };

@@ -94,7 +94,7 @@ describe('policy lint', () => {
     const sources = loadManifestSources(join(root, 'features', 'support-bot.yaml'), { root, cwd: root });
     expect((await lintManifest(registry, sources, { day: '2026-11-22' })).findings).toEqual([]);
 
-    const previous = { model: 'openai/gpt-4o-2024-08-06', prompt: 'support-answer@0', file: 'old.yaml' };
+    const previous = { model: 'openai/gpt-4o-2024-08-06', prompt: 'support-answer@2', file: 'old.yaml' };
     const blocked = await lintManifest(registry, sources, { day: '2026-11-22', previous });
     expect(blocked.ok).toBe(false);
     expect(blocked.findings[0]?.check).toBe('one-change-at-a-time');
@@ -120,6 +120,28 @@ describe('policy lint', () => {
         ],
       }),
     );
+    database.close();
+  });
+});
+
+describe('policy lint with a malformed eval file', () => {
+  it('reports the malformed file as one more finding and still checks everything else', async () => {
+    const { root, registry, database } = await project();
+    writeFileSync(join(root, 'evals', 'broken.jsonl'), '{"question":"ok","locale":"en"}\n{not json\n');
+    writeFileSync(
+      join(root, 'features', 'support-bot.yaml'),
+      goodManifest
+        .replace('evals/smoke.yaml', 'evals/broken.jsonl')
+        .replace('openai/gpt-4o-2024-11-20', 'openai/gpt-4o'),
+    );
+    const sources = loadManifestSources('features/support-bot.yaml', { root, cwd: root });
+    const report = await lintManifest(registry, sources, { day: '2026-11-22' });
+    expect(report.findings.map((finding) => [finding.check, finding.file, finding.line])).toEqual([
+      ['pii', 'datasets/golden.jsonl', 2],
+      ['eval-suites', 'evals/broken.jsonl', 2],
+      ['model', 'features/support-bot.yaml', 3],
+    ]);
+    expect(report.checks.find((check) => check.check === 'one-change-at-a-time')?.status).toBe('skipped');
     database.close();
   });
 });

@@ -28,9 +28,11 @@ export interface LintFinding {
 export interface LintReport {
   ok: boolean;
   feature: string;
-  /** Every check that ran, with how many findings it made. */
-  checks: { check: LintCheck; errors: number; warnings: number }[];
+  /** Every check, with how many findings it made; `skipped` when it had nothing to check against. */
+  checks: { check: LintCheck; status: 'pass' | 'fail' | 'skipped'; errors: number; warnings: number }[];
   findings: LintFinding[];
+  /** The emergency path was needed and taken (a prompt and a model change together). */
+  emergencyUsed: boolean;
 }
 
 export interface LintOptions {
@@ -113,6 +115,14 @@ export async function lintManifest(
 
   manifest.eval_suites.forEach((suite, index) => {
     const source = sources.suites[index];
+    for (const issue of source?.issues ?? []) {
+      add(
+        'eval-suites',
+        { file: issue.file, line: issue.line, column: issue.column },
+        `eval suite ${suite.name}: ${issue.message}`,
+      );
+    }
+    if (source && source.issues.length > 0) return;
     if (source?.text === undefined)
       add(
         'eval-suites',
@@ -140,8 +150,11 @@ export async function lintManifest(
     }
   });
 
+  const scanned = new Set<string>();
   for (const source of [...sources.suites, ...sources.datasets]) {
-    if (source.text === undefined) continue;
+    // A file named twice (as a dataset and as a suite) is scanned once.
+    if (source.text === undefined || scanned.has(source.display)) continue;
+    scanned.add(source.display);
     for (const finding of findPii(source.text)) {
       add(
         'pii',
@@ -153,7 +166,8 @@ export async function lintManifest(
 
   if (options.previous) {
     const modelChanged = options.previous.model !== manifest.model;
-    const promptChanged = options.previous.prompt !== manifest.prompt;
+    const before = parsePromptRef(options.previous.prompt);
+    const promptChanged = before.name !== promptRef.name || before.version !== promptRef.version;
     if (modelChanged && promptChanged) {
       const message = `the prompt (${options.previous.prompt} → ${manifest.prompt}) and the model (${options.previous.model} → ${manifest.model}) change in one release; ship them separately so a regression points at one cause`;
       if (options.emergency)
@@ -174,15 +188,30 @@ export async function lintManifest(
 
   findings.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column);
   const errors = findings.filter((finding) => finding.severity === 'error');
+  const skipped = new Set<LintCheck>([
+    ...(options.previous ? [] : (['one-change-at-a-time'] as const)),
+    ...(manifest.fallback_model === undefined ? (['fallback-model'] as const) : []),
+    ...(manifest.datasets.length === 0 ? (['datasets'] as const) : []),
+    ...(manifest.eval_suites.length === 0 ? (['eval-suites', 'prompt-renders'] as const) : []),
+  ]);
   return {
     ok: errors.length === 0,
     feature: manifest.feature,
-    checks: allChecks.map((check) => ({
-      check,
-      errors: errors.filter((finding) => finding.check === check).length,
-      warnings: findings.filter((finding) => finding.check === check && finding.severity === 'warning')
-        .length,
-    })),
+    checks: allChecks.map((check) => {
+      const checkErrors = errors.filter((finding) => finding.check === check).length;
+      const status: 'pass' | 'fail' | 'skipped' =
+        checkErrors > 0 ? 'fail' : skipped.has(check) ? 'skipped' : 'pass';
+      return {
+        check,
+        status,
+        errors: checkErrors,
+        warnings: findings.filter((finding) => finding.check === check && finding.severity === 'warning')
+          .length,
+      };
+    }),
     findings,
+    emergencyUsed: findings.some(
+      (finding) => finding.check === 'one-change-at-a-time' && finding.severity === 'warning',
+    ),
   };
 }

@@ -35,7 +35,13 @@ describe('releases', () => {
     expect(() => computeRelease({ ...base, image: 'ghcr.io/org/support-bot:latest' })).toThrow(
       /must be tagged with the commit SHA/,
     );
-    expect(() => computeRelease({ ...base, commit: 'main' })).toThrow(/is not a git SHA/);
+    expect(() => computeRelease({ ...base, image: 'ghcr.io/org/support-bot:latest-9f2c1e7a4b5d' })).toThrow(
+      /must be tagged with the commit SHA/,
+    );
+    expect(() => computeRelease({ ...base, commit: 'main' })).toThrow(/is not a full git SHA/);
+    expect(() => computeRelease({ ...base, commit: '9f2c1e7' })).toThrow(/is not a full git SHA/);
+    const floating = { ...base, manifest: { ...manifest, model: 'openai/gpt-4o' } };
+    expect(() => computeRelease(floating)).toThrow(/floating alias/);
   });
 
   it('parses prompt references', () => {

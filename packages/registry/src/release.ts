@@ -31,7 +31,8 @@ export interface ReleaseInput {
   evalSuites: { name: string; sha256: string }[];
 }
 
-const commitPattern = /^[0-9a-f]{7,40}$/;
+// The full SHA (SHA-1 or SHA-256 repositories): an abbreviation would give one release two digests.
+const commitPattern = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
 
 /** Splits `name@3` into its parts. */
 export function parsePromptRef(ref: string): { name: string; version: number } {
@@ -55,17 +56,23 @@ export function computeRelease(input: ReleaseInput): Release {
   if (!commitPattern.test(commit)) {
     throw new AirlockError(
       'INVALID_INPUT',
-      `commit "${input.commit}" is not a git SHA (7–40 hex characters)`,
+      `commit "${input.commit}" is not a full git SHA (40 hex characters; git rev-parse HEAD prints it)`,
     );
   }
   const tag = input.image.slice(input.image.lastIndexOf(':') + 1);
-  if (!input.image.includes(':') || !tag.toLowerCase().includes(commit.slice(0, 7))) {
+  if (!input.image.includes(':') || !tag.toLowerCase().includes(commit.slice(0, 7)) || /latest/i.test(tag)) {
     throw new AirlockError(
       'INVALID_INPUT',
       `image "${input.image}" must be tagged with the commit SHA (e.g. …:${commit.slice(0, 12)}), never a reusable tag`,
     );
   }
   const model = parseModelId(input.manifest.model);
+  if (!model.pinned) {
+    throw new AirlockError(
+      'INVALID_INPUT',
+      `${model.id} is a floating alias; a release pins a model snapshot`,
+    );
+  }
   const prompt = parsePromptRef(input.manifest.prompt);
   const body = {
     feature: input.manifest.feature,

@@ -45,7 +45,7 @@ async function serveApi() {
     await new Promise((resolve) => server.close(resolve));
     database.close();
   };
-  return { registry, tokens, call, close };
+  return { registry, tokens, call, close, url };
 }
 
 const model = 'openai/gpt-4o-2024-11-20';
@@ -230,6 +230,43 @@ describe('registry API', () => {
       ]),
     );
     expect(document.components.securitySchemes.bearerAuth).toMatchObject({ type: 'http', scheme: 'bearer' });
+    await api.close();
+  });
+});
+
+describe('registry API, bad requests', () => {
+  it('answers malformed or mistyped bodies with 400 and the error body, never 500', async () => {
+    const api = await serveApi();
+    const send = (body: string, contentType?: string) =>
+      fetch(`${api.url}/v1/models`, {
+        method: 'POST',
+        headers: {
+          Authorization: `Bearer ${api.tokens.publisher}`,
+          ...(contentType ? { 'Content-Type': contentType } : {}),
+        },
+        body,
+      });
+    // Malformed JSON is 400; a body that is not JSON at all is 415 Unsupported Media Type.
+    for (const [body, type, status] of [
+      ['{not json', 'application/json', 400],
+      ['', 'application/json', 400],
+      ['{"id":"openai/gpt-4o-2024-11-20"}', undefined, 415],
+      ['id=x', 'text/plain', 415],
+    ] as const) {
+      const response = await send(body, type);
+      expect(response.status, `${type} ${body}`).toBe(status);
+      expect(((await response.json()) as { error: { code: string } }).error.code).toBe('INVALID_INPUT');
+    }
+    const unknownKey = await api.call('POST', '/v1/models', {
+      token: api.tokens.publisher,
+      body: { id: 'openai/gpt-4o-2024-11-20', context_window: 128000 },
+    });
+    expect(unknownKey.status).toBe(400);
+    expect(await api.registry.listModels()).toEqual([]);
+    const both = await api.call('GET', '/v1/prompts/x?version=1&label=production', {
+      token: api.tokens.reader,
+    });
+    expect(both.status).toBe(400);
     await api.close();
   });
 });

@@ -1,3 +1,4 @@
+import { AirlockError } from '@airlock/core';
 import { promptFileSchema, type Registry, riskTiers } from '@airlock/registry';
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../context.ts';
@@ -65,7 +66,7 @@ const addModel = createRoute({
     body: {
       content: {
         'application/json': {
-          schema: z.object({
+          schema: z.strictObject({
             id: z.string().openapi({ example: 'openai/gpt-4o-2024-11-20' }),
             description: z.string().optional(),
             contextWindow: z.number().int().positive().optional(),
@@ -93,7 +94,7 @@ const approveModel = createRoute({
     body: {
       content: {
         'application/json': {
-          schema: z.object({
+          schema: z.strictObject({
             tier: z.enum(riskTiers),
             reason: z.string().min(1),
             evalRunId: z.string().optional(),
@@ -145,7 +146,9 @@ const moveLabel = createRoute({
   middleware: [requireRole('release-manager')] as const,
   request: {
     params: z.object({ name: z.string(), label: z.string() }),
-    body: { content: { 'application/json': { schema: z.object({ version: z.number().int().positive() }) } } },
+    body: {
+      content: { 'application/json': { schema: z.strictObject({ version: z.number().int().positive() }) } },
+    },
   },
   responses: { 200: json(labelMoveSchema, 'The move'), ...errors },
 });
@@ -212,6 +215,9 @@ export function registerRegistryRoutes(app: OpenAPIHono<AppEnv>, registry: Regis
   app.openapi(getPrompt, async (context) => {
     const { name } = context.req.valid('param');
     const query = context.req.valid('query');
+    if (query.version !== undefined && query.label !== undefined) {
+      throw new AirlockError('INVALID_INPUT', 'give version or label, not both');
+    }
     const prompt = await registry.getPrompt(name, {
       ...(query.version === undefined ? {} : { version: query.version }),
       ...(query.label === undefined ? {} : { label: query.label }),

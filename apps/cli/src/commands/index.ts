@@ -12,6 +12,7 @@ import {
   modelShowCommand,
 } from './registry-model.ts';
 import {
+  promptApproveCommand,
   promptLabelCommand,
   promptListCommand,
   promptPublishCommand,
@@ -38,6 +39,7 @@ export const commands: readonly CommandDefinition[] = [
   promptShowCommand,
   promptLabelCommand,
   promptRenderCommand,
+  promptApproveCommand,
   registryPublishCommand,
   registryReleaseCommand,
   policyLintCommand,

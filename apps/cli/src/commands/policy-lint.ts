@@ -1,6 +1,12 @@
-import { lintManifest, loadManifestSources, loadPreviousRelease } from '@airlock/registry';
+import { type LintReport, lintManifest, loadManifestSources, loadPreviousRelease } from '@airlock/registry';
 import type { CommandDefinition } from '../command.ts';
 import { actorOption } from './shared-options.ts';
+
+function summary(report: LintReport): string {
+  const passed = report.checks.filter((check) => check.status === 'pass').length;
+  const skipped = report.checks.filter((check) => check.status === 'skipped').map((check) => check.check);
+  return `${passed} checks passed${skipped.length > 0 ? `, ${skipped.length} skipped (${skipped.join(', ')})` : ''}`;
+}
 
 export const policyLintCommand: CommandDefinition = {
   words: ['policy', 'lint'],
@@ -42,7 +48,7 @@ export const policyLintCommand: CommandDefinition = {
       emergency,
       ...(previous ? { previous } : {}),
     });
-    if (emergency && report.ok) {
+    if (report.emergencyUsed && report.ok) {
       await registry.record({
         actor: context.actor(options.actor),
         action: 'policy.emergency',
@@ -62,7 +68,7 @@ export const policyLintCommand: CommandDefinition = {
           `${finding.severity === 'error' ? output.red('error') : output.yellow('warning')}: ${finding.file}:${finding.line}:${finding.column}: ${finding.message} [${finding.check}]`,
       ),
       report.ok
-        ? `${output.green('ok')} ${report.feature}: ${report.checks.length} checks passed${emergency ? ' (emergency path recorded)' : ''}`
+        ? `${output.green('ok')} ${report.feature}: ${summary(report)}${report.emergencyUsed ? ' (emergency path recorded)' : ''}`
         : `${output.red('blocked')} ${report.feature}: ${report.findings.filter((finding) => finding.severity === 'error').length} problem(s)`,
     ]);
     return report.ok ? 0 : 1;

@@ -140,8 +140,7 @@ export const modelApproveCommand: CommandDefinition = {
     role: {
       type: 'string',
       valueName: 'role',
-      description: 'approver, release-manager, risk-partner or admin',
-      default: 'approver',
+      description: 'the role you approve in: approver, release-manager, risk-partner or admin',
     },
     reason: { type: 'string', valueName: 'text', description: 'why (recorded in the audit log)' },
     'eval-run': { type: 'string', valueName: 'id', description: 'the eval run that backs the approval' },

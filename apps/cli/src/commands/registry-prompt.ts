@@ -4,7 +4,7 @@ import { AirlockError } from '@airlock/core';
 import { type PromptView, readRegistryFile } from '@airlock/registry';
 import type { CommandDefinition, OptionValues } from '../command.ts';
 import { formatTable } from '../table.ts';
-import { actorOption, positiveInteger, required } from './shared-options.ts';
+import { actorOption, positiveInteger, required, roleOf, tierOf } from './shared-options.ts';
 
 const nameArgument = { name: 'name', description: 'the prompt name', required: true };
 
@@ -197,6 +197,47 @@ export const promptRenderCommand: CommandDefinition = {
     context.output.result({ name, version: prompt.version, messages }, () =>
       messages.flatMap((message) => [`[${message.role}]`, message.content, '']),
     );
+    return 0;
+  },
+};
+
+export const promptApproveCommand: CommandDefinition = {
+  words: ['registry', 'prompt', 'approve'],
+  summary: 'approve a prompt version for a risk tier (never your own; high tier needs two people)',
+  options: {
+    version: { type: 'string', valueName: 'n', description: 'the version to approve' },
+    tier: { type: 'string', valueName: 'tier', description: 'low, medium or high' },
+    role: {
+      type: 'string',
+      valueName: 'role',
+      description: 'the role you approve in: approver, release-manager, risk-partner or admin',
+    },
+    reason: { type: 'string', valueName: 'text', description: 'why (recorded in the audit log)' },
+    'eval-run': { type: 'string', valueName: 'id', description: 'the eval run that backs the approval' },
+    actor: actorOption,
+  },
+  positionals: [nameArgument],
+  examples: [
+    {
+      command:
+        'airlock registry prompt approve support-answer --version 3 --tier medium --role approver --reason "evals green"',
+      description: 'sign off a prompt version',
+    },
+  ],
+  async run(context, options, [name = '']) {
+    const version = positiveInteger('version', required('version', options.version));
+    const tier = await context.registry().approvePrompt(name, version, {
+      actor: context.actor(options.actor),
+      role: roleOf(options.role),
+      tier: tierOf(options.tier),
+      reason: required('reason', options.reason),
+      ...(typeof options['eval-run'] === 'string' ? { evalRunId: options['eval-run'] } : {}),
+    });
+    context.output.result({ name, version, tier }, () => [
+      tier.approved
+        ? `${context.output.green('approved')} ${name}@${version} for ${String(options.tier)} tier`
+        : `${context.output.yellow('recorded')} approval of ${name}@${version}; ${String(options.tier)} tier still needs ${tier.missing.join('; ')}`,
+    ]);
     return 0;
   },
 };

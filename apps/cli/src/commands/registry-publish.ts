@@ -5,7 +5,7 @@ import { actorOption } from './shared-options.ts';
 
 export const registryPublishCommand: CommandDefinition = {
   words: ['registry', 'publish'],
-  summary: 'publish model and prompt files (idempotent; all files are checked before any is stored)',
+  summary: 'publish model and prompt files (idempotent; every file is validated before any is stored)',
   options: { actor: actorOption },
   positionals: [{ name: 'file', description: 'model or prompt YAML files', required: true, variadic: true }],
   examples: [
@@ -19,7 +19,15 @@ export const registryPublishCommand: CommandDefinition = {
     const parsed: RegistryFile[] = files.map((file) => readRegistryFile(resolve(context.io.cwd, file), file));
     const actor = context.actor(options.actor);
     const registry = context.registry();
-    for (const item of parsed) if (item.kind === 'model') await registry.checkPinned(item.model.id);
+    // Then every model is checked against the registry (pinned, not registered with other details).
+    for (const item of parsed) {
+      if (item.kind !== 'model') continue;
+      await registry.checkAddModel({
+        id: item.model.id,
+        ...(item.model.description === undefined ? {} : { description: item.model.description }),
+        ...(item.model.context_window === undefined ? {} : { contextWindow: item.model.context_window }),
+      });
+    }
     const results: { file: string; kind: string; subject: string; created: boolean }[] = [];
     for (const item of parsed) {
       if (item.kind === 'model') {

@@ -1,12 +1,12 @@
 import { resolve } from 'node:path';
 import { AirlockError, writeFileAtomic } from '@airlock/core';
-import { computeRelease, loadManifestSources, parsePromptRef } from '@airlock/registry';
+import { computeRelease, lintManifest, loadManifestSources, parsePromptRef } from '@airlock/registry';
 import type { CommandDefinition } from '../command.ts';
 import { required } from './shared-options.ts';
 
 export const registryReleaseCommand: CommandDefinition = {
   words: ['registry', 'release'],
-  summary: 'compute the release a manifest, commit and image make (id and SHA-256 digest)',
+  summary: 'compute the release a manifest, commit and image make (after policy lint passes)',
   description:
     'A release binds the model, fallback, prompt version and hash, commit, image and the digests of\n' +
     'the datasets and eval suites. Its id is model/snapshot/vN (e.g. gpt-4o/2024-11-20/v3).',
@@ -31,6 +31,25 @@ export const registryReleaseCommand: CommandDefinition = {
       throw new AirlockError(
         'NOT_FOUND',
         `files the manifest names do not exist: ${missing.map((file) => file.display).join(', ')}`,
+      );
+    }
+    // A release is only made of what policy lint accepts: pinned, approved, unchanged data.
+    const report = await lintManifest(context.registry(), sources, {
+      day: new Date().toISOString().slice(0, 10),
+    });
+    if (!report.ok) {
+      const errors = report.findings.filter((finding) => finding.severity === 'error');
+      throw new AirlockError(
+        'CHECK_FAILED',
+        `${sources.file} does not pass policy lint; no release computed`,
+        {
+          issues: errors.map((finding) => ({
+            file: finding.file,
+            line: finding.line,
+            column: finding.column,
+            message: `${finding.message} [${finding.check}]`,
+          })),
+        },
       );
     }
     const ref = parsePromptRef(sources.manifest.prompt);

@@ -12,13 +12,18 @@ export const tokenCreateCommand: CommandDefinition = {
       valueName: 'role',
       description: 'reader, publisher, approver, release-manager, risk-partner or admin',
     },
+    by: {
+      type: 'string',
+      valueName: 'who',
+      description: 'who creates it (default: AIRLOCK_ACTOR, else git user.email)',
+    },
   },
   positionals: [],
   examples: [
     { command: 'airlock token create --actor ci@corp --role publisher', description: 'a token for CI' },
   ],
   async run(context, options) {
-    const createdBy = context.actor(undefined);
+    const createdBy = context.actor(options.by, '--by');
     const token = await context.registry().createToken({
       actor: required('actor', options.actor),
       role: roleOf(options.role),
@@ -54,11 +59,17 @@ export const tokenListCommand: CommandDefinition = {
 export const tokenRevokeCommand: CommandDefinition = {
   words: ['token', 'revoke'],
   summary: 'revoke an API token',
-  options: {},
+  options: {
+    by: {
+      type: 'string',
+      valueName: 'who',
+      description: 'who revokes it (default: AIRLOCK_ACTOR, else git user.email)',
+    },
+  },
   positionals: [{ name: 'id', description: 'the token id (tok_…)', required: true }],
   examples: [{ command: 'airlock token revoke tok_01…', description: 'it stops working at once' }],
-  async run(context, _options, [id = '']) {
-    await context.registry().revokeToken(id, context.actor(undefined));
+  async run(context, options, [id = '']) {
+    await context.registry().revokeToken(id, context.actor(options.by, '--by'));
     context.output.result({ revoked: id }, () => [`revoked ${id}`]);
     return 0;
   },
