@@ -2,7 +2,8 @@ import type { ModelStatus, ModelView } from '@airlock/registry';
 import type { CommandDefinition } from '../command.ts';
 import type { Output } from '../output.ts';
 import { formatTable } from '../table.ts';
-import { actorOption, oneOf, positiveInteger, required, roleOf, tierOf } from './shared-options.ts';
+import { approvalInput, approvalLine, approvalOptions } from './approval.ts';
+import { actorOption, oneOf, positiveInteger, required, tierOf } from './shared-options.ts';
 
 const idArgument = {
   name: 'id',
@@ -135,17 +136,7 @@ export const modelApproveCommand: CommandDefinition = {
   description:
     'Low and medium tiers need one approval by an approver role. High tier needs a release-manager\n' +
     'and a risk-partner, two different people. Nobody approves a model they published.',
-  options: {
-    tier: { type: 'string', valueName: 'tier', description: 'low, medium or high' },
-    role: {
-      type: 'string',
-      valueName: 'role',
-      description: 'the role you approve in: approver, release-manager, risk-partner or admin',
-    },
-    reason: { type: 'string', valueName: 'text', description: 'why (recorded in the audit log)' },
-    'eval-run': { type: 'string', valueName: 'id', description: 'the eval run that backs the approval' },
-    actor: actorOption,
-  },
+  options: approvalOptions,
   positionals: [idArgument],
   examples: [
     {
@@ -155,18 +146,9 @@ export const modelApproveCommand: CommandDefinition = {
     },
   ],
   async run(context, options, [id = '']) {
-    const { model, tier } = await context.registry().approveModel(id, {
-      actor: context.actor(options.actor),
-      role: roleOf(options.role),
-      tier: tierOf(options.tier),
-      reason: required('reason', options.reason),
-      ...(typeof options['eval-run'] === 'string' ? { evalRunId: options['eval-run'] } : {}),
-    });
-    context.output.result({ model, tier }, () => [
-      tier.approved
-        ? `${context.output.green('approved')} ${model.id} for ${String(options.tier)} tier`
-        : `${context.output.yellow('recorded')} approval of ${model.id}; ${String(options.tier)} tier still needs ${tier.missing.join('; ')}`,
-    ]);
+    const input = approvalInput(context, options);
+    const { model, tier } = await context.registry().approveModel(id, input);
+    context.output.result({ model, tier }, () => [approvalLine(context, model.id, input, tier)]);
     return 0;
   },
 };

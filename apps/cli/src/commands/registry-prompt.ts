@@ -4,7 +4,8 @@ import { AirlockError } from '@airlock/core';
 import { type PromptView, readRegistryFile } from '@airlock/registry';
 import type { CommandDefinition, OptionValues } from '../command.ts';
 import { formatTable } from '../table.ts';
-import { actorOption, positiveInteger, required, roleOf, tierOf } from './shared-options.ts';
+import { approvalInput, approvalLine, approvalOptions } from './approval.ts';
+import { actorOption, positiveInteger, required } from './shared-options.ts';
 
 const nameArgument = { name: 'name', description: 'the prompt name', required: true };
 
@@ -206,15 +207,7 @@ export const promptApproveCommand: CommandDefinition = {
   summary: 'approve a prompt version for a risk tier (never your own; high tier needs two people)',
   options: {
     version: { type: 'string', valueName: 'n', description: 'the version to approve' },
-    tier: { type: 'string', valueName: 'tier', description: 'low, medium or high' },
-    role: {
-      type: 'string',
-      valueName: 'role',
-      description: 'the role you approve in: approver, release-manager, risk-partner or admin',
-    },
-    reason: { type: 'string', valueName: 'text', description: 'why (recorded in the audit log)' },
-    'eval-run': { type: 'string', valueName: 'id', description: 'the eval run that backs the approval' },
-    actor: actorOption,
+    ...approvalOptions,
   },
   positionals: [nameArgument],
   examples: [
@@ -226,17 +219,10 @@ export const promptApproveCommand: CommandDefinition = {
   ],
   async run(context, options, [name = '']) {
     const version = positiveInteger('version', required('version', options.version));
-    const tier = await context.registry().approvePrompt(name, version, {
-      actor: context.actor(options.actor),
-      role: roleOf(options.role),
-      tier: tierOf(options.tier),
-      reason: required('reason', options.reason),
-      ...(typeof options['eval-run'] === 'string' ? { evalRunId: options['eval-run'] } : {}),
-    });
+    const input = approvalInput(context, options);
+    const tier = await context.registry().approvePrompt(name, version, input);
     context.output.result({ name, version, tier }, () => [
-      tier.approved
-        ? `${context.output.green('approved')} ${name}@${version} for ${String(options.tier)} tier`
-        : `${context.output.yellow('recorded')} approval of ${name}@${version}; ${String(options.tier)} tier still needs ${tier.missing.join('; ')}`,
+      approvalLine(context, `${name}@${version}`, input, tier),
     ]);
     return 0;
   },
