@@ -35,5 +35,7 @@ export {
   type LogLevel,
   silentLogger,
 } from './logger.ts';
+/** Personal data and secret detection (eval data must carry none). */
+export { findPii, type PiiFinding, passesLuhn } from './pii.ts';
 /** Parsing YAML text with a zod schema into `path:line:col` issues. */
 export { type ParseYamlOptions, parseYamlDocument, yamlPositionOf } from './yaml-document.ts';

@@ -38,8 +38,6 @@ export {
 export { registryMigrations } from './migrations.ts';
 /** Model ids: pinned snapshots versus floating aliases. */
 export { type ModelRef, parseModelId } from './model-id.ts';
-/** Personal data and secret detection (eval cases must carry none). */
-export { findPii, type PiiFinding } from './pii.ts';
 /** Policy lint: every rule a release must meet, every finding located. */
 export {
   type LintCheck,

@@ -1,6 +1,5 @@
-import { AirlockError, yamlPositionOf } from '@airlock/core';
+import { AirlockError, findPii, yamlPositionOf } from '@airlock/core';
 import type { ManifestSources } from './manifest-files.ts';
-import { findPii } from './pii.ts';
 import { missingVariables, type PromptMessage } from './prompt-template.ts';
 import type { Registry } from './registry.ts';
 import { parsePromptRef } from './release.ts';
