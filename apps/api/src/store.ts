@@ -1,3 +1,4 @@
+import { datasetsMigrations } from '@airlock/datasets';
 import {
   applyMigrations,
   type Database,
@@ -14,7 +15,11 @@ import type { Readiness } from './routes/health.ts';
  * Every package's migrations, in the order they apply. Packages own their tables; this list is
  * the one place that composes them (the CLI uses it too).
  */
-export const allMigrations: readonly Migration[] = [...storeMigrations, ...registryMigrations];
+export const allMigrations: readonly Migration[] = [
+  ...storeMigrations,
+  ...registryMigrations,
+  ...datasetsMigrations,
+];
 
 /** Opens the project's store and brings its schema up to date. */
 export function openProjectStore(path: string): Database {

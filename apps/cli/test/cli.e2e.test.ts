@@ -90,7 +90,14 @@ describe('airlock, run as a process', () => {
       config: join(cwd, 'airlock.yaml'),
       store: {
         path: join(cwd, '.airlock/airlock.db'),
-        migrations: { pending: [], applied: ['db/0001_meta', 'registry/0001_models_prompts_audit'] },
+        migrations: {
+          pending: [],
+          applied: [
+            'db/0001_meta',
+            'registry/0001_models_prompts_audit',
+            'datasets/0001_versions_stat_cache',
+          ],
+        },
       },
       providers: [{ name: 'openai', apiKeyEnv: 'OPENAI_API_KEY', apiKeySet: true }],
     });

@@ -1,0 +1,137 @@
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
+import { join } from 'node:path';
+import { applyMigrations, openDatabase, storeMigrations } from '@airlock/db';
+import { temporaryDirectory } from '@airlock/vitest-config/temp-dir';
+import { describe, expect, it } from 'vitest';
+import { createDatasets } from './datasets.ts';
+import { createLocalCache } from './local-cache.ts';
+import { datasetsMigrations } from './migrations.ts';
+import { readPinFile } from './pin-file.ts';
+import { createSqliteDatasetsStore } from './store.ts';
+
+function workspace() {
+  const root = temporaryDirectory('airlock-datasets-');
+  const database = openDatabase({ path: join(root, '.airlock', 'airlock.db') });
+  applyMigrations(database, [...storeMigrations, ...datasetsMigrations]);
+  const cache = createLocalCache(join(root, '.airlock', 'cache'));
+  const datasets = createDatasets({ store: createSqliteDatasetsStore(database), cache });
+  return { root, database, cache, datasets };
+}
+
+const golden = '{"q":"refund?","label":"billing"}\n{"q":"hello","label":"greeting"}\n';
+
+describe('pin', () => {
+  it('hashes, caches read-only, writes the pin file and records the version', async () => {
+    const { root, database, cache, datasets } = workspace();
+    writeFileSync(join(root, 'golden.jsonl'), golden);
+    const { pin, pinFile, hashedFiles } = await datasets.pin(join(root, 'golden.jsonl'), {
+      actor: 'dev@corp',
+    });
+    expect(pinFile).toBe(join(root, 'golden.jsonl.pin.yaml'));
+    expect(pin).toMatchObject({
+      name: 'golden',
+      path: 'golden.jsonl',
+      size: golden.length,
+      files: 1,
+      rows: 2,
+      format: 'jsonl',
+    });
+    expect(hashedFiles).toBe(1);
+    expect(readPinFile(pinFile)).toEqual(pin);
+    const object = cache.objectPath(pin.sha256);
+    expect(object).toBe(
+      join(root, '.airlock', 'cache', 'sha256', pin.sha256.slice(0, 2), pin.sha256.slice(2)),
+    );
+    expect(readFileSync(object, 'utf8')).toBe(golden);
+    expect(statSync(object).mode & 0o222).toBe(0);
+    expect(await datasets.listVersions()).toEqual([
+      expect.objectContaining({ name: 'golden', sha256: pin.sha256, rows: 2 }),
+    ]);
+    database.close();
+  });
+
+  it('does not re-read unchanged data; a new mtime with the same bytes is re-hashed and accepted', async () => {
+    const { root, database, datasets } = workspace();
+    const path = join(root, 'golden.jsonl');
+    writeFileSync(path, golden);
+    const first = await datasets.pin(path, { actor: 'dev@corp' });
+    const again = await datasets.pin(path, { actor: 'someone-else@corp' });
+    expect(again.hashedFiles).toBe(0);
+    expect(again.changed).toBe(false);
+    expect(again.pin).toEqual(first.pin);
+    utimesSync(path, new Date(), new Date(Date.now() + 5000));
+    const touched = await datasets.pin(path, { actor: 'dev@corp' });
+    expect(touched.hashedFiles).toBe(1);
+    expect(touched.pin.sha256).toBe(first.pin.sha256);
+    database.close();
+  });
+
+  it('pins a folder by its canonical manifest and restores it from the cache', async () => {
+    const { root, database, datasets } = workspace();
+    const folder = join(root, 'corpus');
+    mkdirSync(join(folder, 'b'), { recursive: true });
+    writeFileSync(join(folder, 'b', 'two.txt'), 'two');
+    writeFileSync(join(folder, 'a.txt'), 'one');
+    const { pin, pinFile } = await datasets.pin(folder, { actor: 'dev@corp' });
+    expect(pinFile).toBe(join(root, 'corpus.pin.yaml'));
+    expect(pin).toMatchObject({ format: 'directory', files: 2, size: 6, path: 'corpus/' });
+    rmSync(folder, { recursive: true });
+    expect((await datasets.status(pinFile)).state).toBe('missing');
+    expect(await datasets.checkout(pinFile)).toMatchObject({ files: 2, written: 2 });
+    expect(readFileSync(join(folder, 'b', 'two.txt'), 'utf8')).toBe('two');
+    expect((await datasets.status(pinFile)).state).toBe('unchanged');
+    database.close();
+  });
+});
+
+describe('the eval-facing check', () => {
+  it('refuses data changed after pinning, naming the file (PRECONDITION_FAILED → exit 2)', async () => {
+    const { root, database, datasets } = workspace();
+    const path = join(root, 'golden.jsonl');
+    writeFileSync(path, golden);
+    const { pinFile } = await datasets.pin(path, { actor: 'dev@corp' });
+    await expect(datasets.requireUnchanged(pinFile)).resolves.toMatchObject({ name: 'golden' });
+    writeFileSync(path, `${golden}{"q":"new","label":"x"}\n`);
+    await expect(datasets.requireUnchanged(pinFile)).rejects.toMatchObject({
+      code: 'PRECONDITION_FAILED',
+      message: expect.stringMatching(/golden\.jsonl changed since it was pinned/),
+    });
+    expect((await datasets.status(pinFile)).state).toBe('changed');
+    database.close();
+  });
+});
+
+describe('cache upkeep', () => {
+  it('finds a corrupted object, and gc removes only unpinned objects (dry run first)', async () => {
+    const { root, database, cache, datasets } = workspace();
+    writeFileSync(join(root, 'a.jsonl'), golden);
+    writeFileSync(join(root, 'b.jsonl'), '{"q":"other"}\n');
+    const kept = await datasets.pin(join(root, 'a.jsonl'), { actor: 'dev@corp' });
+    const dropped = await datasets.pin(join(root, 'b.jsonl'), { actor: 'dev@corp' });
+
+    const dry = await datasets.gc({ keep: [kept.pin], dryRun: true });
+    expect(dry.objects.map((object) => object.sha256)).toEqual([dropped.pin.sha256]);
+    expect(cache.has(dropped.pin.sha256)).toBe(true);
+    const done = await datasets.gc({ keep: [kept.pin], dryRun: false });
+    expect(done.bytes).toBe(14);
+    expect(cache.has(dropped.pin.sha256)).toBe(false);
+
+    const object = cache.objectPath(kept.pin.sha256);
+    chmodSync(object, 0o644);
+    writeFileSync(object, 'tampered');
+    expect((await datasets.verifyCache()).corrupt).toEqual([
+      { sha256: kept.pin.sha256, actual: expect.stringMatching(/^[0-9a-f]{64}$/) },
+    ]);
+    expect(existsSync(object)).toBe(true);
+    database.close();
+  });
+});

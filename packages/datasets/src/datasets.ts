@@ -1,0 +1,312 @@
+import { createHash } from 'node:crypto';
+import {
+  createReadStream,
+  createWriteStream,
+  existsSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
+import { basename, dirname, join, relative, resolve } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { AirlockError, ensureDirectory, sha256Hex } from '@airlock/core';
+import { type FileIdentity, hashFile, identityOf } from './hashing.ts';
+import type { LocalCache } from './local-cache.ts';
+import { type PinFile, pinPathFor, readPinFile, writePinFile } from './pin-file.ts';
+import { formatOf } from './rows.ts';
+import type { DatasetsStore, DatasetVersion } from './store.ts';
+import { listTree, type ManifestEntry, manifestText, parseManifest } from './tree.ts';
+
+export interface DatasetsOptions {
+  store: DatasetsStore;
+  cache: LocalCache;
+  now?: () => Date;
+}
+
+/** What hashing a file or folder found, and how much of it had to be read. */
+export interface HashResult {
+  sha256: string;
+  size: number;
+  files: number;
+  format: PinFile['format'];
+  /** For a folder: its manifest. */
+  entries?: ManifestEntry[];
+  /** Files whose bytes were read (the others came from the stat cache). */
+  hashed: number;
+}
+
+export type DatasetState = 'unchanged' | 'changed' | 'missing';
+
+export interface DatasetStatus {
+  name: string;
+  pinFile: string;
+  path: string;
+  sha256: string;
+  state: DatasetState;
+  currentSha256?: string;
+  /** Objects the pin needs that the local cache lacks (a folder's manifest first). */
+  missingFromCache: string[];
+}
+
+/** Counts newline-terminated rows without holding the file (header excluded for CSV). */
+async function countRows(path: string, format: PinFile['format']): Promise<number | undefined> {
+  if (format !== 'jsonl' && format !== 'csv') return undefined;
+  let lines = 0;
+  let last = 10;
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
+    const buffer = chunk as Buffer;
+    for (let index = buffer.indexOf(10); index !== -1; index = buffer.indexOf(10, index + 1)) lines++;
+    last = buffer.at(-1) ?? last;
+  }
+  if (last !== 10) lines++;
+  return format === 'csv' ? Math.max(0, lines - 1) : lines;
+}
+
+async function writeAtomically(target: string, source: Readable): Promise<void> {
+  ensureDirectory(dirname(target), 'the workspace folder');
+  const temporary = join(dirname(target), `.${basename(target)}.${process.pid}.airlock-tmp`);
+  try {
+    await pipeline(source, createWriteStream(temporary, { flags: 'w' }));
+    renameSync(temporary, target);
+  } finally {
+    rmSync(temporary, { force: true });
+  }
+}
+
+/**
+ * Datasets versioned by content: pin (hash, copy into the cache, write the pin file), status,
+ * the eval-facing "is this exactly its pin?" check, checkout from the cache, cache verify and gc.
+ */
+export function createDatasets(options: DatasetsOptions) {
+  const { store, cache } = options;
+  const now = () => (options.now ?? (() => new Date()))().toISOString();
+
+  /** One file's hash: from the stat cache when size, mtime and inode are unchanged. */
+  async function fileHash(path: string): Promise<{ sha256: string; identity: FileIdentity; read: boolean }> {
+    const identity = identityOf(statSync(path, { bigint: true }));
+    const cached = store.cachedHash(resolve(path), identity);
+    if (cached) return { sha256: cached, identity, read: false };
+    const hashed = await hashFile(path);
+    return { ...hashed, read: true };
+  }
+
+  async function hashPath(path: string): Promise<HashResult> {
+    if (!existsSync(path)) throw new AirlockError('NOT_FOUND', `${path}: no such file or folder`);
+    if (!statSync(path).isDirectory()) {
+      const { sha256, identity, read } = await fileHash(path);
+      store.rememberHashes([{ path: resolve(path), identity, sha256 }]);
+      return { sha256, size: identity.size, files: 1, format: formatOf(path), hashed: read ? 1 : 0 };
+    }
+    const entries: ManifestEntry[] = [];
+    const remembered: { path: string; identity: FileIdentity; sha256: string }[] = [];
+    let hashed = 0;
+    for (const relativePath of listTree(path)) {
+      const full = join(path, relativePath);
+      const { sha256, identity, read } = await fileHash(full);
+      if (read) {
+        hashed++;
+        remembered.push({ path: resolve(full), identity, sha256 });
+      }
+      entries.push({ path: relativePath, sha256, size: identity.size });
+    }
+    if (entries.length === 0)
+      throw new AirlockError('INVALID_INPUT', `${path} is an empty folder: nothing to pin`);
+    store.rememberHashes(remembered);
+    return {
+      sha256: sha256Hex(manifestText(entries)),
+      size: entries.reduce((sum, entry) => sum + entry.size, 0),
+      files: entries.length,
+      format: 'directory',
+      entries,
+      hashed,
+    };
+  }
+
+  /** Every object a pinned dataset consists of. */
+  function objectsOf(pin: PinFile): string[] {
+    if (pin.format !== 'directory') return [pin.sha256];
+    if (!cache.has(pin.sha256)) return [pin.sha256];
+    const manifest = parseManifest(readFileSync(cache.objectPath(pin.sha256), 'utf8'));
+    return [pin.sha256, ...new Set(manifest.map((entry) => entry.sha256))];
+  }
+
+  function dataPathOf(pinFile: string, pin: PinFile): string {
+    return resolve(dirname(pinFile), pin.path);
+  }
+
+  return {
+    hashPath,
+
+    /**
+     * Pins a file or folder: hashes it (re-reading only what changed), copies the bytes into the
+     * cache (re-hashed on the way in, so a file changed after hashing is refused), writes the
+     * pin file and records the version.
+     */
+    async pin(dataPath: string, input: { actor: string; name?: string }) {
+      const path = resolve(dataPath);
+      const result = await hashPath(path);
+      const pinFile = pinPathFor(path);
+      const previous = existsSync(pinFile) ? readPinFile(pinFile) : undefined;
+      try {
+        if (result.entries) {
+          for (const entry of result.entries) await cache.putFile(entry.sha256, join(path, entry.path));
+          await cache.put(result.sha256, () =>
+            Readable.from([Buffer.from(manifestText(result.entries ?? []))]),
+          );
+        } else {
+          await cache.putFile(result.sha256, path);
+        }
+      } catch (error) {
+        if (error instanceof AirlockError && error.code === 'CONFLICT') {
+          throw new AirlockError(
+            'CONFLICT',
+            `${dataPath} changed while it was being pinned; pin it again once it is written`,
+            {
+              cause: error,
+            },
+          );
+        }
+        throw error;
+      }
+      const unchanged = previous?.sha256 === result.sha256;
+      const rows = unchanged
+        ? previous?.rows
+        : result.entries
+          ? undefined
+          : await countRows(path, result.format);
+      const pin: PinFile = {
+        name: input.name ?? previous?.name ?? basename(path).replace(/\.[^.]+$/, ''),
+        path: basename(path) + (result.entries ? '/' : ''),
+        sha256: result.sha256,
+        size: result.size,
+        files: result.files,
+        ...(rows === undefined ? {} : { rows }),
+        format: result.format,
+        pinned_at: unchanged && previous ? previous.pinned_at : now(),
+        pinned_by: unchanged && previous ? previous.pinned_by : input.actor,
+      };
+      if (!unchanged || previous?.name !== pin.name) writePinFile(pinFile, pin);
+      const created = await store.recordVersion({
+        name: pin.name,
+        sha256: pin.sha256,
+        size: pin.size,
+        files: pin.files,
+        ...(pin.rows === undefined ? {} : { rows: pin.rows }),
+        format: pin.format,
+        path: pin.path,
+        pinnedAt: pin.pinned_at,
+        pinnedBy: pin.pinned_by,
+      });
+      return { pin, pinFile, changed: !unchanged, created, hashedFiles: result.hashed };
+    },
+
+    /** Whether the data still matches its pin, and which objects the cache lacks. */
+    async status(pinFile: string): Promise<DatasetStatus> {
+      const pin = readPinFile(pinFile);
+      const path = dataPathOf(pinFile, pin);
+      const base = { name: pin.name, pinFile, path, sha256: pin.sha256 };
+      const missingFromCache = objectsOf(pin).filter((sha256) => !cache.has(sha256));
+      if (!existsSync(path)) return { ...base, state: 'missing', missingFromCache };
+      const current = await hashPath(path);
+      return {
+        ...base,
+        state: current.sha256 === pin.sha256 ? 'unchanged' : 'changed',
+        currentSha256: current.sha256,
+        missingFromCache,
+      };
+    },
+
+    /**
+     * The check an eval runs first: the data is exactly its pin, or the run is refused
+     * (seed 003: "refuses to run evaluation if the eval set has uncommitted changes").
+     */
+    async requireUnchanged(pinFile: string, display: string = pinFile): Promise<PinFile> {
+      const pin = readPinFile(pinFile, display);
+      const path = dataPathOf(pinFile, pin);
+      const shown = relative(process.cwd(), path) || path;
+      if (!existsSync(path)) {
+        throw new AirlockError(
+          'PRECONDITION_FAILED',
+          `${shown} is missing; run airlock dataset checkout ${display}`,
+          {
+            context: { pin: display, path },
+          },
+        );
+      }
+      const current = await hashPath(path);
+      if (current.sha256 !== pin.sha256) {
+        throw new AirlockError(
+          'PRECONDITION_FAILED',
+          `${shown} changed since it was pinned (pin ${pin.sha256.slice(0, 12)}, now ${current.sha256.slice(0, 12)}); pin it again or restore it with airlock dataset checkout`,
+          { context: { pin: display, path, expected: pin.sha256, actual: current.sha256 } },
+        );
+      }
+      return pin;
+    },
+
+    /** Restores the pinned bytes into the workspace from the cache; each file replaced atomically. */
+    async checkout(pinFile: string): Promise<{ path: string; files: number; written: number }> {
+      const pin = readPinFile(pinFile);
+      const path = dataPathOf(pinFile, pin);
+      const missing = objectsOf(pin).filter((sha256) => !cache.has(sha256));
+      if (missing.length > 0) {
+        throw new AirlockError(
+          'NOT_FOUND',
+          `${missing.length} object(s) of ${pin.name} are not in the cache (first: ${missing[0]}); run airlock dataset pull first`,
+          { context: { missing } },
+        );
+      }
+      const entries =
+        pin.format === 'directory'
+          ? parseManifest(readFileSync(cache.objectPath(pin.sha256), 'utf8'))
+          : [{ path: '', sha256: pin.sha256, size: pin.size }];
+      let written = 0;
+      for (const entry of entries) {
+        const target = entry.path === '' ? path : join(path, entry.path);
+        if (existsSync(target) && (await fileHash(target)).sha256 === entry.sha256) continue;
+        await writeAtomically(target, cache.open(entry.sha256));
+        written++;
+      }
+      return { path, files: entries.length, written };
+    },
+
+    /** Re-hashes cache objects; any that no longer match their name are reported. */
+    async verifyCache(objects: readonly string[] = cache.list()) {
+      const corrupt: { sha256: string; actual: string }[] = [];
+      for (const sha256 of objects) {
+        if (!cache.has(sha256)) continue;
+        const digest = createHash('sha256');
+        for await (const chunk of cache.open(sha256)) digest.update(chunk as Buffer);
+        const actual = digest.digest('hex');
+        if (actual !== sha256) corrupt.push({ sha256, actual });
+      }
+      return { checked: objects.length, corrupt };
+    },
+
+    /** Objects a set of pins needs (what gc keeps, what push sends). */
+    objectsOf,
+
+    /**
+     * Deletes cache objects no kept pin needs. A dry run (the default) only reports them.
+     */
+    async gc(input: { keep: readonly PinFile[]; dryRun: boolean }) {
+      const keep = new Set(input.keep.flatMap(objectsOf));
+      const unused = cache.list().filter((sha256) => !keep.has(sha256));
+      const objects = unused.map((sha256) => ({ sha256, size: cache.size(sha256) }));
+      if (!input.dryRun) for (const object of objects) cache.remove(object.sha256);
+      return {
+        objects,
+        bytes: objects.reduce((sum, object) => sum + object.size, 0),
+        deleted: !input.dryRun,
+      };
+    },
+
+    async listVersions(name?: string): Promise<DatasetVersion[]> {
+      return store.listVersions(name);
+    },
+  };
+}
+
+export type Datasets = ReturnType<typeof createDatasets>;

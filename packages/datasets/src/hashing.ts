@@ -1,0 +1,50 @@
+import { createHash, hash } from 'node:crypto';
+import { type BigIntStats, createReadStream, readFileSync, statSync } from 'node:fs';
+import { AirlockError } from '@airlock/core';
+
+/** What identifies a file's state without reading it (the stat cache key, DVC-style). */
+export interface FileIdentity {
+  size: number;
+  mtimeNs: string;
+  inode: string;
+}
+
+export function identityOf(stats: BigIntStats): FileIdentity {
+  return { size: Number(stats.size), mtimeNs: stats.mtimeNs.toString(), inode: stats.ino.toString() };
+}
+
+export function sameIdentity(a: FileIdentity, b: FileIdentity): boolean {
+  return a.size === b.size && a.mtimeNs === b.mtimeNs && a.inode === b.inode;
+}
+
+// Below this, one synchronous read and a one-shot hash beat streaming (many small files:
+// ~30k files/s here); above it, a 1 MiB stream runs at the CPU's SHA extension speed.
+const smallFile = 1 << 20;
+
+/**
+ * SHA-256 of a file's bytes. The file's size, mtime and inode are compared before and after: a
+ * file that changed while it was read is refused, never pinned with a hash of half old, half new.
+ */
+export async function hashFile(path: string): Promise<{ sha256: string; identity: FileIdentity }> {
+  const before = identityOf(statSync(path, { bigint: true }));
+  let sha256: string;
+  if (before.size < smallFile) {
+    sha256 = hash('sha256', readFileSync(path), 'hex');
+  } else {
+    const digest = createHash('sha256');
+    for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 }))
+      digest.update(chunk as Buffer);
+    sha256 = digest.digest('hex');
+  }
+  const after = identityOf(statSync(path, { bigint: true }));
+  if (!sameIdentity(before, after)) {
+    throw new AirlockError(
+      'CONFLICT',
+      `${path} changed while it was being hashed; pin it again once it is written`,
+      {
+        context: { path },
+      },
+    );
+  }
+  return { sha256, identity: after };
+}

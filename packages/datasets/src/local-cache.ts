@@ -1,0 +1,104 @@
+import { createHash } from 'node:crypto';
+import {
+  chmodSync,
+  createReadStream,
+  createWriteStream,
+  existsSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { AirlockError, ensureDirectory, isSha256 } from '@airlock/core';
+
+/**
+ * The local content-addressed cache: each object at `<dir>/sha256/<first 2>/<other 62>`, written
+ * once, read-only afterwards. An object is only ever renamed into place after its bytes were
+ * hashed on the way in and matched the name, so "present" means "valid" — and `verify` re-checks.
+ */
+export interface LocalCache {
+  readonly dir: string;
+  objectPath(sha256: string): string;
+  has(sha256: string): boolean;
+  /**
+   * Stores bytes under `sha256`; refuses (and stores nothing) if they hash otherwise. The source
+   * is opened only when the object is not already there.
+   */
+  put(sha256: string, open: () => Readable): Promise<{ size: number; stored: boolean }>;
+  putFile(sha256: string, path: string): Promise<{ size: number; stored: boolean }>;
+  open(sha256: string): Readable;
+  size(sha256: string): number;
+  list(): string[];
+  remove(sha256: string): void;
+}
+
+export function createLocalCache(dir: string): LocalCache {
+  const objectPath = (sha256: string) => {
+    if (!isSha256(sha256)) throw new AirlockError('INVALID_INPUT', `not a SHA-256 digest: ${sha256}`);
+    return join(dir, 'sha256', sha256.slice(0, 2), sha256.slice(2));
+  };
+
+  const put = async (sha256: string, open: () => Readable) => {
+    const target = objectPath(sha256);
+    if (existsSync(target)) return { size: statSync(target).size, stored: false };
+    const source = open();
+    ensureDirectory(dirname(target), 'the cache folder');
+    const temporary = `${target}.${process.pid}.${Date.now()}.tmp`;
+    const digest = createHash('sha256');
+    let size = 0;
+    try {
+      await pipeline(
+        source,
+        async function* (chunks: AsyncIterable<Buffer>) {
+          for await (const chunk of chunks) {
+            digest.update(chunk);
+            size += chunk.length;
+            yield chunk;
+          }
+        },
+        createWriteStream(temporary, { flags: 'wx', mode: 0o444 }),
+      );
+      const actual = digest.digest('hex');
+      if (actual !== sha256) {
+        throw new AirlockError('CONFLICT', `bytes for ${sha256} hash to ${actual}; not stored`, {
+          context: { expected: sha256, actual },
+        });
+      }
+      chmodSync(temporary, 0o444);
+      renameSync(temporary, target);
+      return { size, stored: true };
+    } finally {
+      rmSync(temporary, { force: true });
+    }
+  };
+
+  return {
+    dir,
+    objectPath,
+    has: (sha256) => existsSync(objectPath(sha256)),
+    put,
+    putFile: (sha256, path) => put(sha256, () => createReadStream(path, { highWaterMark: 1 << 20 })),
+    open: (sha256) => {
+      const path = objectPath(sha256);
+      if (!existsSync(path))
+        throw new AirlockError('NOT_FOUND', `object ${sha256} is not in the cache (${dir})`);
+      return createReadStream(path, { highWaterMark: 1 << 20 });
+    },
+    size: (sha256) => statSync(objectPath(sha256)).size,
+    list: () => {
+      const root = join(dir, 'sha256');
+      if (!existsSync(root)) return [];
+      const objects: string[] = [];
+      for (const prefix of readdirSync(root)) {
+        for (const rest of readdirSync(join(root, prefix))) {
+          if (!rest.endsWith('.tmp') && isSha256(prefix + rest)) objects.push(prefix + rest);
+        }
+      }
+      return objects.sort();
+    },
+    remove: (sha256) => rmSync(objectPath(sha256), { force: true }),
+  };
+}

@@ -1,0 +1,27 @@
+import type { Migration } from '@airlock/db';
+
+export const datasetsMigrations: readonly Migration[] = [
+  {
+    id: 'datasets/0001_versions_stat_cache',
+    sql: `
+CREATE TABLE datasets_versions (
+  name TEXT NOT NULL,
+  sha256 TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  files INTEGER NOT NULL,
+  rows INTEGER,
+  format TEXT NOT NULL,
+  path TEXT NOT NULL,
+  pinned_at TEXT NOT NULL,
+  pinned_by TEXT NOT NULL,
+  PRIMARY KEY (name, sha256)
+);
+CREATE TABLE datasets_stat_cache (
+  path TEXT PRIMARY KEY,
+  size INTEGER NOT NULL,
+  mtime_ns TEXT NOT NULL,
+  inode TEXT NOT NULL,
+  sha256 TEXT NOT NULL
+);`,
+  },
+];

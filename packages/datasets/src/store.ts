@@ -1,0 +1,95 @@
+import type { Database } from '@airlock/db';
+import { drizzleOrm, sqliteCore } from '@airlock/db';
+import type { FileIdentity } from './hashing.ts';
+
+const { asc, eq } = drizzleOrm;
+const { integer, primaryKey, sqliteTable, text } = sqliteCore;
+
+const versionsTable = sqliteTable(
+  'datasets_versions',
+  {
+    name: text('name').notNull(),
+    sha256: text('sha256').notNull(),
+    size: integer('size').notNull(),
+    files: integer('files').notNull(),
+    rows: integer('rows'),
+    format: text('format').notNull(),
+    path: text('path').notNull(),
+    pinnedAt: text('pinned_at').notNull(),
+    pinnedBy: text('pinned_by').notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.name, table.sha256] })],
+);
+
+export interface DatasetVersion {
+  name: string;
+  sha256: string;
+  size: number;
+  files: number;
+  rows?: number;
+  format: string;
+  path: string;
+  pinnedAt: string;
+  pinnedBy: string;
+}
+
+/** What the datasets package keeps beyond the cache: pinned versions, and the stat cache. */
+export interface DatasetsStore {
+  recordVersion(version: DatasetVersion): Promise<boolean>;
+  listVersions(name?: string): Promise<DatasetVersion[]>;
+  /** The hash recorded for a file whose size, mtime and inode are unchanged, else undefined. */
+  cachedHash(path: string, identity: FileIdentity): string | undefined;
+  rememberHashes(entries: { path: string; identity: FileIdentity; sha256: string }[]): void;
+}
+
+export function createSqliteDatasetsStore(database: Database): DatasetsStore {
+  const { orm, sqlite } = database;
+  // The stat cache is on the hot path (one lookup per file, 10,000s per pin): prepared once.
+  const lookup = sqlite.prepare<[string], { size: number; mtime_ns: string; inode: string; sha256: string }>(
+    'SELECT size, mtime_ns, inode, sha256 FROM datasets_stat_cache WHERE path = ?',
+  );
+  const upsert = sqlite.prepare(
+    'INSERT INTO datasets_stat_cache (path, size, mtime_ns, inode, sha256) VALUES (?, ?, ?, ?, ?) ' +
+      'ON CONFLICT (path) DO UPDATE SET size = excluded.size, mtime_ns = excluded.mtime_ns, inode = excluded.inode, sha256 = excluded.sha256',
+  );
+  const upsertAll = sqlite.transaction(
+    (entries: { path: string; identity: FileIdentity; sha256: string }[]) => {
+      for (const entry of entries) {
+        upsert.run(
+          entry.path,
+          entry.identity.size,
+          entry.identity.mtimeNs,
+          entry.identity.inode,
+          entry.sha256,
+        );
+      }
+    },
+  );
+  return {
+    async recordVersion(version) {
+      const result = orm
+        .insert(versionsTable)
+        .values({ ...version, rows: version.rows ?? null })
+        .onConflictDoNothing()
+        .run();
+      return result.changes > 0;
+    },
+    async listVersions(name) {
+      const query = orm.select().from(versionsTable);
+      return (name === undefined ? query : query.where(eq(versionsTable.name, name)))
+        .orderBy(asc(versionsTable.name), asc(versionsTable.pinnedAt))
+        .all()
+        .map(({ rows, ...version }) => ({ ...version, ...(rows === null ? {} : { rows }) }));
+    },
+    cachedHash(path, identity) {
+      const row = lookup.get(path);
+      if (!row) return undefined;
+      return row.size === identity.size && row.mtime_ns === identity.mtimeNs && row.inode === identity.inode
+        ? row.sha256
+        : undefined;
+    },
+    rememberHashes(entries) {
+      upsertAll(entries);
+    },
+  };
+}
