@@ -1,5 +1,11 @@
 import { openProjectStore } from '@airlock/api/store';
 import { loadProjectConfig, type ProjectConfig } from '@airlock/config';
+import {
+  createDatasets,
+  createLocalCache,
+  createSqliteDatasetsStore,
+  type Datasets,
+} from '@airlock/datasets';
 import type { Database } from '@airlock/db';
 import { createRegistry, createSqliteRegistryStore, type Registry } from '@airlock/registry';
 import type { GlobalOptions } from './global-options.ts';
@@ -19,6 +25,8 @@ export interface CommandContext {
   store(): Database;
   /** The registry service over the project's store. */
   registry(): Registry;
+  /** The datasets service over the project's store and cache folder. */
+  datasets(): Datasets;
   /** Who is acting: the flag (--actor unless named), AIRLOCK_ACTOR or git user.email; refused when none. */
   actor(flag: unknown, flagName?: string): string;
 }
@@ -47,6 +55,11 @@ export function createContext(options: ContextOptions): CommandContext & { close
       return database;
     },
     registry: () => createRegistry({ store: createSqliteRegistryStore(context.store()) }),
+    datasets: () =>
+      createDatasets({
+        store: createSqliteDatasetsStore(context.store()),
+        cache: createLocalCache(context.config().cacheDir),
+      }),
     actor: (flag: unknown, flagName?: string) =>
       resolveActor(typeof flag === 'string' ? flag : undefined, options.io.env, options.io.cwd, flagName),
     close: () => database?.close(),

@@ -1,6 +1,16 @@
 import type { CommandDefinition, CommandGroup } from '../command.ts';
 import { auditLogCommand, auditVerifyCommand } from './audit.ts';
 import { configCheckCommand } from './config-check.ts';
+import {
+  datasetCheckCommand,
+  datasetCheckoutCommand,
+  datasetGcCommand,
+  datasetListCommand,
+  datasetPinCommand,
+  datasetStatusCommand,
+  datasetValidateCommand,
+  datasetVerifyCommand,
+} from './dataset.ts';
 import { initCommand } from './init.ts';
 import { policyLintCommand } from './policy-lint.ts';
 import {
@@ -42,6 +52,14 @@ export const commands: readonly CommandDefinition[] = [
   promptApproveCommand,
   registryPublishCommand,
   registryReleaseCommand,
+  datasetPinCommand,
+  datasetStatusCommand,
+  datasetVerifyCommand,
+  datasetCheckCommand,
+  datasetCheckoutCommand,
+  datasetGcCommand,
+  datasetListCommand,
+  datasetValidateCommand,
   policyLintCommand,
   auditLogCommand,
   auditVerifyCommand,
@@ -55,6 +73,7 @@ export const groups: readonly CommandGroup[] = [
   { name: 'init', summary: initCommand.summary },
   { name: 'config', summary: 'check the project file (airlock.yaml) and the store it points to' },
   { name: 'registry', summary: 'pinned models, versioned prompts, approvals per risk tier, releases' },
+  { name: 'dataset', summary: 'datasets pinned by SHA-256: pin, status, verify, checkout, gc, validate' },
   { name: 'policy', summary: 'lint a feature manifest against the release rules' },
   { name: 'audit', summary: 'the tamper-evident log of every change: read it, verify it' },
   { name: 'token', summary: 'API bearer tokens with roles' },

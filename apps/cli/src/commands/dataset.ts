@@ -1,0 +1,314 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { AirlockError, parseYamlDocument } from '@airlock/core';
+import {
+  type DatasetStatus,
+  type Datasets,
+  type PinFile,
+  parseRows,
+  pinPathFor,
+  readPinFile,
+  rowSchemaFileSchema,
+  rowSchemaFromJsonSchema,
+  validateRows,
+} from '@airlock/datasets';
+import type { CommandDefinition } from '../command.ts';
+import type { CommandContext } from '../context.ts';
+import { formatTable } from '../table.ts';
+import { actorOption } from './shared-options.ts';
+
+const skipFolders = new Set(['node_modules', '.git', '.airlock', '.turbo']);
+
+/** Every `*.pin.yaml` under a folder (the project root when no pins are named). */
+function findPins(root: string): string[] {
+  const found: string[] = [];
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      if (entry.isDirectory() && !skipFolders.has(entry.name)) walk(join(dir, entry.name));
+      else if (entry.isFile() && entry.name.endsWith('.pin.yaml')) found.push(join(dir, entry.name));
+    }
+  };
+  walk(root);
+  return found.sort();
+}
+
+/** The pins a command acts on: the named ones (data paths or pin files), else all in the project. */
+function pinsFrom(context: CommandContext, given: readonly string[]): string[] {
+  if (given.length === 0) return findPins(context.config().root);
+  return given.map((path) => {
+    const full = resolve(context.io.cwd, path);
+    return full.endsWith('.pin.yaml') ? full : pinPathFor(full);
+  });
+}
+
+const shown = (context: CommandContext, path: string) => relative(context.io.cwd, path) || path;
+
+const pinsArgument = {
+  name: 'pin',
+  description: 'pin files or the data they pin (default: every *.pin.yaml in the project)',
+  required: false,
+  variadic: true,
+};
+
+export const datasetPinCommand: CommandDefinition = {
+  words: ['dataset', 'pin'],
+  summary: 'pin a file or folder by SHA-256: copy it into the cache and write <data>.pin.yaml',
+  description:
+    'Commit the pin file; the bytes stay out of git (push them to the remote). Re-pinning unchanged\n' +
+    'data reads nothing: a stat cache (size, mtime, inode) remembers each file’s hash.',
+  options: {
+    name: { type: 'string', valueName: 'name', description: 'the dataset name (default: the file name)' },
+    actor: actorOption,
+  },
+  positionals: [{ name: 'path', description: 'a data file (JSONL, CSV, …) or a folder', required: true }],
+  examples: [
+    {
+      command: 'airlock dataset pin datasets/golden.jsonl',
+      description: 'writes datasets/golden.jsonl.pin.yaml',
+    },
+    {
+      command: 'airlock dataset pin datasets/images --name product-photos',
+      description: 'a folder, by its manifest',
+    },
+  ],
+  async run(context, options, [path = '']) {
+    const { pin, pinFile, changed, hashedFiles } = await context
+      .datasets()
+      .pin(resolve(context.io.cwd, path), {
+        actor: context.actor(options.actor),
+        ...(typeof options.name === 'string' ? { name: options.name } : {}),
+      });
+    context.output.result({ pin, pinFile, changed, hashedFiles }, () => [
+      `${changed ? context.output.green('pinned') : 'unchanged'} ${pin.name} ${pin.sha256.slice(0, 12)} (${pin.files} file(s), ${pin.size} bytes${pin.rows === undefined ? '' : `, ${pin.rows} rows`}; read ${hashedFiles})`,
+      `pin file  ${shown(context, pinFile)} (commit it)`,
+    ]);
+    return 0;
+  },
+};
+
+export const datasetStatusCommand: CommandDefinition = {
+  words: ['dataset', 'status'],
+  summary: 'compare datasets with their pins: unchanged, changed, missing, not in cache',
+  options: {},
+  positionals: [pinsArgument],
+  examples: [{ command: 'airlock dataset status', description: 'every pinned dataset in the project' }],
+  async run(context, _options, pins) {
+    const datasets = context.datasets();
+    const statuses: DatasetStatus[] = [];
+    for (const pinFile of pinsFrom(context, pins)) statuses.push(await datasets.status(pinFile));
+    context.output.result({ datasets: statuses }, () =>
+      statuses.length === 0
+        ? ['no pinned datasets (airlock dataset pin <path>)']
+        : formatTable(
+            ['DATASET', 'PIN', 'STATE', 'CACHE', 'PATH'],
+            statuses.map((status) => [
+              status.name,
+              status.sha256.slice(0, 12),
+              status.state === 'unchanged' ? 'unchanged' : context.output.yellow(status.state),
+              status.missingFromCache.length === 0
+                ? 'ok'
+                : context.output.yellow(`${status.missingFromCache.length} not in cache`),
+              shown(context, status.path),
+            ]),
+          ),
+    );
+    return 0;
+  },
+};
+
+export const datasetVerifyCommand: CommandDefinition = {
+  words: ['dataset', 'verify'],
+  summary: 'check data matches its pins and re-hash the cache (exit 1 on any difference)',
+  options: {},
+  positionals: [pinsArgument],
+  examples: [
+    { command: 'airlock dataset verify datasets/golden.jsonl', description: 'before an eval, in CI' },
+  ],
+  async run(context, _options, pins) {
+    const datasets = context.datasets();
+    const problems: string[] = [];
+    const checked: PinFile[] = [];
+    for (const pinFile of pinsFrom(context, pins)) {
+      const status = await datasets.status(pinFile);
+      if (status.state !== 'unchanged')
+        problems.push(`${shown(context, status.path)}: ${status.state} since pinned`);
+      checked.push(readPinFile(pinFile));
+    }
+    const cache = await datasets.verifyCache(checked.flatMap((pin) => datasets.objectsOf(pin)));
+    for (const object of cache.corrupt)
+      problems.push(`cache object ${object.sha256} is corrupt (its bytes hash to ${object.actual})`);
+    context.output.result(
+      { ok: problems.length === 0, datasets: checked.length, objects: cache.checked, problems },
+      () =>
+        problems.length === 0
+          ? [
+              `${context.output.green('ok')} ${checked.length} dataset(s), ${cache.checked} cache object(s) verified`,
+            ]
+          : problems.map((problem) => `${context.output.red('error:')} ${problem}`),
+    );
+    return problems.length === 0 ? 0 : 1;
+  },
+};
+
+export const datasetCheckoutCommand: CommandDefinition = {
+  words: ['dataset', 'checkout'],
+  summary: 'restore pinned bytes into the workspace from the cache',
+  options: {},
+  positionals: [pinsArgument],
+  examples: [
+    {
+      command: 'airlock dataset checkout datasets/golden.jsonl.pin.yaml',
+      description: 'put the pinned version back',
+    },
+  ],
+  async run(context, _options, pins) {
+    const datasets = context.datasets();
+    const results: Awaited<ReturnType<Datasets['checkout']>>[] = [];
+    for (const pinFile of pinsFrom(context, pins)) results.push(await datasets.checkout(pinFile));
+    context.output.result({ results }, () =>
+      results.map(
+        (result) => `${shown(context, result.path)}: ${result.written} of ${result.files} file(s) written`,
+      ),
+    );
+    return 0;
+  },
+};
+
+export const datasetGcCommand: CommandDefinition = {
+  words: ['dataset', 'gc'],
+  summary: 'list (or with --force delete) cache objects no pin in the project needs',
+  options: { force: { type: 'boolean', description: 'delete them (default: only report)' } },
+  positionals: [],
+  examples: [
+    { command: 'airlock dataset gc', description: 'what would go, and how much' },
+    { command: 'airlock dataset gc --force', description: 'delete it' },
+  ],
+  async run(context, options) {
+    const keep = findPins(context.config().root).map((pinFile) => readPinFile(pinFile));
+    const result = await context.datasets().gc({ keep, dryRun: options.force !== true });
+    context.output.result(result, () => [
+      ...result.objects.map(
+        (object) => `${result.deleted ? 'deleted' : 'would delete'} ${object.sha256} (${object.size} bytes)`,
+      ),
+      `${result.objects.length} object(s), ${result.bytes} bytes ${result.deleted ? 'deleted' : 'unused (run with --force to delete)'}`,
+    ]);
+    return 0;
+  },
+};
+
+export const datasetListCommand: CommandDefinition = {
+  words: ['dataset', 'list'],
+  summary: 'list pinned dataset versions recorded in the store',
+  options: {},
+  positionals: [{ name: 'name', description: 'only this dataset', required: false }],
+  examples: [{ command: 'airlock dataset list golden', description: 'every version of golden' }],
+  async run(context, _options, [name]) {
+    const versions = await context.datasets().listVersions(name);
+    context.output.result({ versions }, () =>
+      formatTable(
+        ['DATASET', 'SHA256', 'FILES', 'ROWS', 'PINNED', 'BY'],
+        versions.map((version) => [
+          version.name,
+          version.sha256.slice(0, 12),
+          String(version.files),
+          version.rows === undefined ? '-' : String(version.rows),
+          version.pinnedAt,
+          version.pinnedBy,
+        ]),
+      ),
+    );
+    return 0;
+  },
+};
+
+function readRows(context: CommandContext, path: string) {
+  const full = resolve(context.io.cwd, path.endsWith('.pin.yaml') ? path.replace(/\.pin\.yaml$/, '') : path);
+  let text: string;
+  try {
+    text = readFileSync(full, 'utf8');
+  } catch {
+    throw new AirlockError('NOT_FOUND', `${path}: no such file`);
+  }
+  return { full, rows: parseRows(full, text) };
+}
+
+export const datasetValidateCommand: CommandDefinition = {
+  words: ['dataset', 'validate'],
+  summary: 'check rows against a schema, text length, duplicates, PII and label drift (exit 1 if invalid)',
+  description:
+    'The schema is YAML (fields, label_field, max_text_length 10000, max_drift 0.1) or a JSON Schema.\n' +
+    'Drift is the Jensen–Shannon distance (natural log, as scipy’s jensenshannon) between the label\n' +
+    'distributions of the file and the reference.',
+  options: {
+    schema: {
+      type: 'string',
+      valueName: 'file',
+      description: 'the row schema (.yaml, or .json for JSON Schema)',
+    },
+    reference: { type: 'string', valueName: 'file', description: 'the reference version, for label drift' },
+  },
+  positionals: [{ name: 'file', description: 'a JSONL or CSV file', required: true }],
+  examples: [
+    {
+      command:
+        'airlock dataset validate datasets/train.jsonl --schema datasets/schema.yaml --reference datasets/train-v1.jsonl',
+      description: 'seed 003’s data gate',
+    },
+  ],
+  async run(context, options, [file = '']) {
+    if (typeof options.schema !== 'string') throw new AirlockError('INVALID_INPUT', '--schema is required');
+    const schemaPath = resolve(context.io.cwd, options.schema);
+    let schemaText: string;
+    try {
+      schemaText = readFileSync(schemaPath, 'utf8');
+    } catch {
+      throw new AirlockError('NOT_FOUND', `${options.schema}: no such file`);
+    }
+    const schema = schemaPath.endsWith('.json')
+      ? rowSchemaFromJsonSchema(JSON.parse(schemaText))
+      : parseYamlDocument(schemaText, { file: options.schema, schema: rowSchemaFileSchema });
+    const { full, rows } = readRows(context, file);
+    const reference =
+      typeof options.reference === 'string' ? readRows(context, options.reference).rows : undefined;
+    const report = validateRows(rows, schema, {
+      fromCsv: full.endsWith('.csv'),
+      ...(reference ? { reference } : {}),
+    });
+    const name = shown(context, full);
+    context.output.result(report, () => [
+      ...report.violations.map(
+        (violation) =>
+          `${context.output.red('error:')} ${name}:${violation.line}:${violation.column ?? 1}: ${violation.message} [${violation.kind}]`,
+      ),
+      ...(report.drift
+        ? [
+            `${report.drift.ok ? 'drift' : `${context.output.red('error:')} drift`} ${report.drift.distance.toFixed(4)} (Jensen–Shannon distance; limit ${report.drift.limit})`,
+          ]
+        : []),
+      report.ok
+        ? `${context.output.green('valid')} ${report.rows} rows`
+        : `${context.output.red('invalid')} ${report.rows} rows`,
+    ]);
+    return report.ok ? 0 : 1;
+  },
+};
+
+export const datasetCheckCommand: CommandDefinition = {
+  words: ['dataset', 'check'],
+  summary: 'refuse (exit 2) unless each dataset is exactly its pin — what an eval run checks first',
+  options: {},
+  positionals: [pinsArgument],
+  examples: [
+    { command: 'airlock dataset check datasets/golden.jsonl', description: 'in CI, before running evals' },
+  ],
+  async run(context, _options, pins) {
+    const datasets = context.datasets();
+    const checked: PinFile[] = [];
+    for (const pinFile of pinsFrom(context, pins))
+      checked.push(await datasets.requireUnchanged(pinFile, shown(context, pinFile)));
+    context.output.result({ ok: true, datasets: checked }, () => [
+      `${context.output.green('ok')} ${checked.map((pin) => `${pin.name}@${pin.sha256.slice(0, 12)}`).join(', ') || 'no datasets'} exactly as pinned`,
+    ]);
+    return 0;
+  },
+};

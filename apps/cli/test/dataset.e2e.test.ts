@@ -1,0 +1,85 @@
+import { appendFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { temporaryDirectory } from '@airlock/vitest-config/temp-dir';
+import { describe, expect, it } from 'vitest';
+import { runCli } from './cli-process.ts';
+
+function project() {
+  const cwd = temporaryDirectory('airlock-dataset-cli-');
+  mkdirSync(join(cwd, 'datasets'));
+  writeFileSync(join(cwd, 'airlock.yaml'), 'version: 1\n');
+  const run = (...args: string[]) => runCli(args, { cwd, env: { AIRLOCK_ACTOR: 'dev@corp' } });
+  return { cwd, run };
+}
+
+const row = (text: string, label: string) =>
+  JSON.stringify({ text, label, source: 'web', timestamp: '2026-01-01' });
+
+describe('airlock dataset, end to end', () => {
+  it('pins, refuses changed data before an eval (exit 2, naming the file), and checks out the pinned bytes', {
+    timeout: 60_000,
+  }, async () => {
+    const { cwd, run } = project();
+    const data = join(cwd, 'datasets', 'golden.jsonl');
+    writeFileSync(data, `${row('great', 'positive')}\n${row('bad', 'negative')}\n`);
+    const pinned = await run('dataset', 'pin', 'datasets/golden.jsonl', '--json');
+    expect(pinned.code).toBe(0);
+    const pin = JSON.parse(pinned.stdout).pin;
+    expect(readFileSync(join(cwd, 'datasets', 'golden.jsonl.pin.yaml'), 'utf8')).toContain(
+      `sha256: ${pin.sha256}`,
+    );
+    expect((await run('dataset', 'check')).code).toBe(0);
+
+    appendFileSync(data, `${row('new', 'positive')}\n`);
+    const refused = await run('dataset', 'check', 'datasets/golden.jsonl');
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(
+      /^error: datasets\/golden\.jsonl changed since it was pinned \(pin [0-9a-f]{12}, now [0-9a-f]{12}\)/,
+    );
+    expect((await run('dataset', 'verify')).code).toBe(1);
+
+    rmSync(data);
+    expect((await run('dataset', 'checkout', 'datasets/golden.jsonl')).code).toBe(0);
+    expect(readFileSync(data, 'utf8')).toBe(`${row('great', 'positive')}\n${row('bad', 'negative')}\n`);
+    expect((await run('dataset', 'check')).stdout).toMatch(/^ok golden@[0-9a-f]{12} exactly as pinned/);
+  });
+
+  it('validate reports each violation at its line, and drift by Jensen–Shannon distance', {
+    timeout: 60_000,
+  }, async () => {
+    const { cwd, run } = project();
+    writeFileSync(
+      join(cwd, 'schema.yaml'),
+      'fields:\n  text: {}\n  label: { values: [positive, negative, neutral] }\n  source: {}\n  timestamp: {}\nlabel_field: label\n',
+    );
+    const counts = (positive: number, negative: number, neutral: number) => [
+      ...Array.from({ length: positive }, (_, index) => row(`p${index}`, 'positive')),
+      ...Array.from({ length: negative }, (_, index) => row(`n${index}`, 'negative')),
+      ...Array.from({ length: neutral }, (_, index) => row(`u${index}`, 'neutral')),
+    ];
+    writeFileSync(join(cwd, 'datasets', 'reference.jsonl'), `${counts(40, 40, 20).join('\n')}\n`);
+    const current = counts(60, 30, 10);
+    current[2] = JSON.stringify({ text: 'no label', source: 'web', timestamp: 't' });
+    current[4] = row('x'.repeat(10_001), 'negative');
+    writeFileSync(join(cwd, 'datasets', 'current.jsonl'), `${current.join('\n')}\n`);
+    const result = await run(
+      'dataset',
+      'validate',
+      'datasets/current.jsonl',
+      '--schema',
+      'schema.yaml',
+      '--reference',
+      'datasets/reference.jsonl',
+    );
+    expect(result.code).toBe(1);
+    const lines = result.stdout.trim().split('\n');
+    expect(lines[0]).toBe('error: datasets/current.jsonl:3:1: missing field "label" [missing-field]');
+    expect(lines[1]).toBe(
+      'error: datasets/current.jsonl:5:1: "text" is 10001 characters, over the limit of 10000 [too-long]',
+    );
+    // 58 positive (one lost its label, one became the long negative), 31 negative, 10 neutral
+    // against 40/40/20: by hand (scipy jensenshannon, natural log) 0.140557.
+    expect(lines[2]).toBe('error: drift 0.1406 (Jensen–Shannon distance; limit 0.1)');
+    expect(lines[3]).toBe('invalid 100 rows');
+  });
+});
