@@ -12,9 +12,11 @@ import { basename, dirname, join, relative, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { AirlockError, ensureDirectory, sha256Hex } from '@airlock/core';
+import { forEachLimit } from './concurrency.ts';
 import { type FileIdentity, hashFile, identityOf } from './hashing.ts';
 import type { LocalCache } from './local-cache.ts';
 import { type PinFile, pinPathFor, readPinFile, writePinFile } from './pin-file.ts';
+import type { RemoteStore } from './remote.ts';
 import { formatOf } from './rows.ts';
 import type { DatasetsStore, DatasetVersion } from './store.ts';
 import { listTree, type ManifestEntry, manifestText, parseManifest } from './tree.ts';
@@ -22,8 +24,18 @@ import { listTree, type ManifestEntry, manifestText, parseManifest } from './tre
 export interface DatasetsOptions {
   store: DatasetsStore;
   cache: LocalCache;
+  /** Where objects are shared (push / pull); optional, the rest works without one. */
+  remote?: RemoteStore;
+  /** Transfers in flight at once (default 8). */
+  concurrency?: number;
   now?: () => Date;
 }
+
+/** Progress of a transfer, for a progress bar. */
+export type TransferProgress = (
+  done: { objects: number; bytes: number },
+  total: { objects: number; bytes: number },
+) => void;
 
 /** What hashing a file or folder found, and how much of it had to be read. */
 export interface HashResult {
@@ -130,6 +142,11 @@ export function createDatasets(options: DatasetsOptions) {
     if (!cache.has(pin.sha256)) return [pin.sha256];
     const manifest = parseManifest(readFileSync(cache.objectPath(pin.sha256), 'utf8'));
     return [pin.sha256, ...new Set(manifest.map((entry) => entry.sha256))];
+  }
+
+  function requireRemote(): RemoteStore {
+    if (options.remote) return options.remote;
+    throw new AirlockError('PRECONDITION_FAILED', 'no remote is configured: add remote.s3 to airlock.yaml');
   }
 
   function dataPathOf(pinFile: string, pin: PinFile): string {
@@ -301,6 +318,79 @@ export function createDatasets(options: DatasetsOptions) {
         bytes: objects.reduce((sum, object) => sum + object.size, 0),
         deleted: !input.dryRun,
       };
+    },
+
+    /**
+     * Sends the objects of these pins that the remote lacks (found by one listing or a HEAD each,
+     * whichever is cheaper), at most `concurrency` at a time. Objects are never overwritten, so a
+     * push stopped midway is finished by running it again.
+     */
+    async push(pins: readonly PinFile[], onProgress?: TransferProgress) {
+      const remote = requireRemote();
+      const objects = [...new Set(pins.flatMap(objectsOf))];
+      const absent = objects.filter((sha256) => !cache.has(sha256));
+      if (absent.length > 0) {
+        throw new AirlockError(
+          'NOT_FOUND',
+          `${absent.length} object(s) are not in the local cache (first: ${absent[0]}); pin or pull first`,
+        );
+      }
+      const missing = await remote.missing(objects);
+      const sizes = new Map(missing.map((sha256) => [sha256, cache.size(sha256)]));
+      const total = {
+        objects: missing.length,
+        bytes: [...sizes.values()].reduce((sum, size) => sum + size, 0),
+      };
+      const done = { objects: 0, bytes: 0 };
+      await forEachLimit(missing, options.concurrency ?? 8, async (sha256) => {
+        const size = sizes.get(sha256) ?? 0;
+        await remote.upload(sha256, size, () => cache.open(sha256));
+        done.objects++;
+        done.bytes += size;
+        onProgress?.(done, total);
+      });
+      return {
+        location: remote.location,
+        objects: objects.length,
+        uploaded: missing.length,
+        bytes: total.bytes,
+      };
+    },
+
+    /**
+     * Fetches the objects of these pins that the cache lacks. Every byte is re-hashed on its way
+     * into the cache: an object whose bytes do not match its name is refused, naming it, and
+     * neither the cache nor the workspace changes.
+     */
+    async pull(pins: readonly PinFile[], onProgress?: TransferProgress) {
+      const remote = requireRemote();
+      const fetchAll = async (objects: readonly string[]) => {
+        const missing = [...new Set(objects)].filter((sha256) => !cache.has(sha256));
+        const done = { objects: 0, bytes: 0 };
+        await forEachLimit(missing, options.concurrency ?? 8, async (sha256) => {
+          try {
+            const { size } = await cache.put(sha256, () => remote.download(sha256));
+            done.objects++;
+            done.bytes += size;
+            onProgress?.(done, { objects: missing.length, bytes: 0 });
+          } catch (error) {
+            if (error instanceof AirlockError && error.code === 'CONFLICT') {
+              const actual = String(error.context.actual ?? '');
+              throw new AirlockError(
+                'CHECK_FAILED',
+                `object ${sha256} on ${remote.location} is corrupt: its bytes hash to ${actual}; nothing was written`,
+                { context: { object: sha256, expected: sha256, actual } },
+              );
+            }
+            throw error;
+          }
+        });
+        return missing.length;
+      };
+      // A folder's manifest comes first: it names the folder's other objects.
+      let fetched = await fetchAll(pins.filter((pin) => pin.format === 'directory').map((pin) => pin.sha256));
+      fetched += await fetchAll(pins.flatMap(objectsOf));
+      return { location: remote.location, fetched };
     },
 
     async listVersions(name?: string): Promise<DatasetVersion[]> {

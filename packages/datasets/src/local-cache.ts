@@ -27,7 +27,7 @@ export interface LocalCache {
    * Stores bytes under `sha256`; refuses (and stores nothing) if they hash otherwise. The source
    * is opened only when the object is not already there.
    */
-  put(sha256: string, open: () => Readable): Promise<{ size: number; stored: boolean }>;
+  put(sha256: string, open: () => Readable | Promise<Readable>): Promise<{ size: number; stored: boolean }>;
   putFile(sha256: string, path: string): Promise<{ size: number; stored: boolean }>;
   open(sha256: string): Readable;
   size(sha256: string): number;
@@ -41,10 +41,10 @@ export function createLocalCache(dir: string): LocalCache {
     return join(dir, 'sha256', sha256.slice(0, 2), sha256.slice(2));
   };
 
-  const put = async (sha256: string, open: () => Readable) => {
+  const put = async (sha256: string, open: () => Readable | Promise<Readable>) => {
     const target = objectPath(sha256);
     if (existsSync(target)) return { size: statSync(target).size, stored: false };
-    const source = open();
+    const source = await open();
     ensureDirectory(dirname(target), 'the cache folder');
     const temporary = `${target}.${process.pid}.${Date.now()}.tmp`;
     const digest = createHash('sha256');
