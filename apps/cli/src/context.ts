@@ -3,6 +3,7 @@ import { loadProjectConfig, type ProjectConfig } from '@airlock/config';
 import {
   createDatasets,
   createLocalCache,
+  createS3Remote,
   createSqliteDatasetsStore,
   type Datasets,
 } from '@airlock/datasets';
@@ -55,11 +56,28 @@ export function createContext(options: ContextOptions): CommandContext & { close
       return database;
     },
     registry: () => createRegistry({ store: createSqliteRegistryStore(context.store()) }),
-    datasets: () =>
-      createDatasets({
+    datasets: () => {
+      const config = context.config();
+      const cache = createLocalCache(config.cacheDir);
+      const remote = config.remote;
+      return createDatasets({
         store: createSqliteDatasetsStore(context.store()),
-        cache: createLocalCache(context.config().cacheDir),
-      }),
+        cache,
+        ...(remote
+          ? {
+              // Credentials come from the AWS environment variables or profile, never from airlock.yaml.
+              remote: createS3Remote({
+                bucket: remote.bucket,
+                prefix: remote.prefix,
+                region: remote.region,
+                forcePathStyle: remote.forcePathStyle,
+                ...(remote.endpoint ? { endpoint: remote.endpoint } : {}),
+                localPath: (sha256) => cache.objectPath(sha256),
+              }),
+            }
+          : {}),
+      });
+    },
     actor: (flag: unknown, flagName?: string) =>
       resolveActor(typeof flag === 'string' ? flag : undefined, options.io.env, options.io.cwd, flagName),
     close: () => database?.close(),

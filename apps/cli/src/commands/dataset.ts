@@ -312,3 +312,59 @@ export const datasetCheckCommand: CommandDefinition = {
     return 0;
   },
 };
+
+export const datasetPushCommand: CommandDefinition = {
+  words: ['dataset', 'push'],
+  summary: 'send pinned objects the remote lacks (remote.s3 in airlock.yaml); never overwrites',
+  options: {},
+  positionals: [pinsArgument],
+  examples: [{ command: 'airlock dataset push', description: 'after pinning, so CI and teammates can pull' }],
+  async run(context, _options, pins) {
+    const datasets = context.datasets();
+    const pinned = pinsFrom(context, pins).map((pinFile) => readPinFile(pinFile, shown(context, pinFile)));
+    let progress: ReturnType<typeof context.output.progress> | undefined;
+    const result = await datasets.push(pinned, (done, total) => {
+      progress ??= context.output.progress('pushing objects', total.objects);
+      progress.tick();
+      if (done.objects === total.objects) progress.done();
+    });
+    context.output.result(result, () => [
+      `${result.uploaded} of ${result.objects} object(s) sent to ${result.location} (${result.bytes} bytes)${result.uploaded === 0 ? '; the remote had them all' : ''}`,
+    ]);
+    return 0;
+  },
+};
+
+export const datasetPullCommand: CommandDefinition = {
+  words: ['dataset', 'pull'],
+  summary: 'fetch pinned objects into the cache (every byte re-hashed), then check them out',
+  options: {
+    'no-checkout': { type: 'boolean', description: 'fill the cache only; leave the workspace as it is' },
+  },
+  positionals: [pinsArgument],
+  examples: [
+    { command: 'airlock dataset pull', description: 'in CI, before airlock dataset check and the evals' },
+  ],
+  async run(context, options, pins) {
+    const datasets = context.datasets();
+    const pinFiles = pinsFrom(context, pins);
+    const pinned = pinFiles.map((pinFile) => readPinFile(pinFile, shown(context, pinFile)));
+    let progress: ReturnType<typeof context.output.progress> | undefined;
+    const result = await datasets.pull(pinned, (done, total) => {
+      progress ??= context.output.progress('pulling objects', total.objects);
+      progress.tick();
+      if (done.objects === total.objects) progress.done();
+    });
+    const checkedOut: Awaited<ReturnType<Datasets['checkout']>>[] = [];
+    if (options['no-checkout'] !== true) {
+      for (const pinFile of pinFiles) checkedOut.push(await datasets.checkout(pinFile));
+    }
+    context.output.result({ ...result, checkedOut }, () => [
+      `${result.fetched} object(s) fetched from ${result.location}`,
+      ...checkedOut.map(
+        (item) => `${shown(context, item.path)}: ${item.written} of ${item.files} file(s) written`,
+      ),
+    ]);
+    return 0;
+  },
+};
