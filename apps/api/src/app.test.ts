@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import { AirlockError, createLogger, type Logger, silentLogger } from '@airlock/core';
 import { openDatabase } from '@airlock/db';
-import { createRegistry, createSqliteRegistryStore } from '@airlock/registry';
 import { temporaryDirectory } from '@airlock/vitest-config/temp-dir';
 import { describe, expect, it } from 'vitest';
+import { servicesFor } from '../test/services.ts';
 import { createApp } from './app.ts';
 import { allMigrations, openProjectStore, storeReadiness } from './store.ts';
 
@@ -11,9 +11,9 @@ const storePath = () => join(temporaryDirectory('airlock-api-'), 'airlock.db');
 
 function appWithStore(logger: Logger = silentLogger) {
   const database = openProjectStore(storePath());
-  const registry = createRegistry({ store: createSqliteRegistryStore(database) });
-  const app = createApp({ version: '9.9.9', logger, readiness: () => storeReadiness(database), registry });
-  return { app, database, registry };
+  const services = servicesFor(database);
+  const app = createApp({ version: '9.9.9', logger, readiness: () => storeReadiness(database), ...services });
+  return { app, database, registry: services.registry };
 }
 
 describe('API', () => {
@@ -51,7 +51,7 @@ describe('API', () => {
       version: '1',
       logger: silentLogger,
       readiness: () => storeReadiness(fresh),
-      registry: createRegistry({ store: createSqliteRegistryStore(fresh) }),
+      ...servicesFor(fresh),
     });
     const response = await notMigrated.request('/readyz');
     expect(response.status).toBe(503);
@@ -98,7 +98,7 @@ describe('API', () => {
       version: '1',
       logger,
       readiness: () => ({ ready: true, migrationsApplied: 0, migrationsPending: [] }),
-      registry: createRegistry({ store: createSqliteRegistryStore(openProjectStore(storePath())) }),
+      ...servicesFor(openProjectStore(storePath())),
     });
     app.get('/halted', () => {
       throw new AirlockError('HALTED', 'production is halted after 3 rollbacks in 1h');

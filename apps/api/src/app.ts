@@ -1,4 +1,5 @@
 import { httpStatusFor, isAirlockError, type Logger } from '@airlock/core';
+import type { Datasets } from '@airlock/datasets';
 import type { Registry } from '@airlock/registry';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { etag } from 'hono/etag';
@@ -9,6 +10,7 @@ import { errorBody, fromSourceIssue } from './error-body.ts';
 import { authenticate } from './middleware/auth.ts';
 import { requestIdMiddleware } from './middleware/request-id.ts';
 import { requestLogMiddleware } from './middleware/request-log.ts';
+import { registerDatasetRoutes } from './routes/datasets.ts';
 import { type Readiness, registerHealthRoutes } from './routes/health.ts';
 import { registerRegistryRoutes } from './routes/registry.ts';
 
@@ -32,6 +34,8 @@ export interface AppDeps {
   readiness: () => Readiness;
   /** The registry service (models, prompts, approvals, audit, tokens). */
   registry: Registry;
+  /** Dataset versions (read-only over HTTP). */
+  datasets: Datasets;
   /** A monotonic clock in milliseconds, for request durations. */
   now?: () => number;
 }
@@ -75,6 +79,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     description: 'A token from `airlock token create --actor <who> --role <role>`.',
   });
   registerRegistryRoutes(app, deps.registry);
+  registerDatasetRoutes(app, deps.datasets);
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',

@@ -4,6 +4,7 @@
 import type { AddressInfo } from 'node:net';
 import type { ProjectConfig } from '@airlock/config';
 import { AirlockError, type Logger } from '@airlock/core';
+import { createDatasets, createLocalCache, createSqliteDatasetsStore } from '@airlock/datasets';
 import { createRegistry, createSqliteRegistryStore } from '@airlock/registry';
 import { serve } from '@hono/node-server';
 import { createApp } from './app.ts';
@@ -32,6 +33,10 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     logger: options.logger,
     readiness: () => storeReadiness(database),
     registry: createRegistry({ store: createSqliteRegistryStore(database) }),
+    datasets: createDatasets({
+      store: createSqliteDatasetsStore(database),
+      cache: createLocalCache(options.config.cacheDir),
+    }),
   });
   try {
     const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {

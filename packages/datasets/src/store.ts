@@ -1,5 +1,6 @@
 import type { Database } from '@airlock/db';
 import { drizzleOrm, sqliteCore } from '@airlock/db';
+import type { Statement as BetterSqliteStatement } from 'better-sqlite3';
 import type { FileIdentity } from './hashing.ts';
 
 const { asc, eq } = drizzleOrm;
@@ -44,27 +45,42 @@ export interface DatasetsStore {
 
 export function createSqliteDatasetsStore(database: Database): DatasetsStore {
   const { orm, sqlite } = database;
-  // The stat cache is on the hot path (one lookup per file, 10,000s per pin): prepared once.
-  const lookup = sqlite.prepare<[string], { size: number; mtime_ns: string; inode: string; sha256: string }>(
-    'SELECT size, mtime_ns, inode, sha256 FROM datasets_stat_cache WHERE path = ?',
-  );
-  const upsert = sqlite.prepare(
-    'INSERT INTO datasets_stat_cache (path, size, mtime_ns, inode, sha256) VALUES (?, ?, ?, ?, ?) ' +
-      'ON CONFLICT (path) DO UPDATE SET size = excluded.size, mtime_ns = excluded.mtime_ns, inode = excluded.inode, sha256 = excluded.sha256',
-  );
-  const upsertAll = sqlite.transaction(
-    (entries: { path: string; identity: FileIdentity; sha256: string }[]) => {
-      for (const entry of entries) {
-        upsert.run(
-          entry.path,
-          entry.identity.size,
-          entry.identity.mtimeNs,
-          entry.identity.inode,
-          entry.sha256,
-        );
+  // The stat cache is on the hot path (one lookup per file, 10,000s per pin): its statements are
+  // prepared once, on first use (not at creation, so a store that is not migrated yet can still
+  // be handed around, e.g. to a readiness probe).
+  let statements:
+    | {
+        lookup: BetterSqliteStatement<
+          [string],
+          { size: number; mtime_ns: string; inode: string; sha256: string }
+        >;
+        upsertAll: (entries: { path: string; identity: FileIdentity; sha256: string }[]) => void;
       }
-    },
-  );
+    | undefined;
+  const prepared = () => {
+    if (statements) return statements;
+    const upsert = sqlite.prepare(
+      'INSERT INTO datasets_stat_cache (path, size, mtime_ns, inode, sha256) VALUES (?, ?, ?, ?, ?) ' +
+        'ON CONFLICT (path) DO UPDATE SET size = excluded.size, mtime_ns = excluded.mtime_ns, inode = excluded.inode, sha256 = excluded.sha256',
+    );
+    statements = {
+      lookup: sqlite.prepare<[string], { size: number; mtime_ns: string; inode: string; sha256: string }>(
+        'SELECT size, mtime_ns, inode, sha256 FROM datasets_stat_cache WHERE path = ?',
+      ),
+      upsertAll: sqlite.transaction((entries: { path: string; identity: FileIdentity; sha256: string }[]) => {
+        for (const entry of entries) {
+          upsert.run(
+            entry.path,
+            entry.identity.size,
+            entry.identity.mtimeNs,
+            entry.identity.inode,
+            entry.sha256,
+          );
+        }
+      }),
+    };
+    return statements;
+  };
   return {
     async recordVersion(version) {
       const result = orm
@@ -82,14 +98,14 @@ export function createSqliteDatasetsStore(database: Database): DatasetsStore {
         .map(({ rows, ...version }) => ({ ...version, ...(rows === null ? {} : { rows }) }));
     },
     cachedHash(path, identity) {
-      const row = lookup.get(path);
+      const row = prepared().lookup.get(path);
       if (!row) return undefined;
       return row.size === identity.size && row.mtime_ns === identity.mtimeNs && row.inode === identity.inode
         ? row.sha256
         : undefined;
     },
     rememberHashes(entries) {
-      upsertAll(entries);
+      prepared().upsertAll(entries);
     },
   };
 }

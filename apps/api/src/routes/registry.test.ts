@@ -1,22 +1,25 @@
+import { writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { silentLogger } from '@airlock/core';
-import { createRegistry, createSqliteRegistryStore, type Role, roles } from '@airlock/registry';
+import { type Role, roles } from '@airlock/registry';
 import { temporaryDirectory } from '@airlock/vitest-config/temp-dir';
 import { serve } from '@hono/node-server';
 import { describe, expect, it } from 'vitest';
+import { servicesFor } from '../../test/services.ts';
 import { createApp } from '../app.ts';
 import { openProjectStore, storeReadiness } from '../store.ts';
 
 /** The real app on a real port, with one token per role. */
 async function serveApi() {
   const database = openProjectStore(join(temporaryDirectory('airlock-api-registry-'), 'airlock.db'));
-  const registry = createRegistry({ store: createSqliteRegistryStore(database) });
+  const services = servicesFor(database);
+  const { registry } = services;
   const app = createApp({
     version: '1',
     logger: silentLogger,
     readiness: () => storeReadiness(database),
-    registry,
+    ...services,
   });
   const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
   await new Promise((resolve) => server.once('listening', resolve));
@@ -45,7 +48,7 @@ async function serveApi() {
     await new Promise((resolve) => server.close(resolve));
     database.close();
   };
-  return { registry, tokens, call, close, url };
+  return { registry, datasets: services.datasets, tokens, call, close, url, root: database.path };
 }
 
 const model = 'openai/gpt-4o-2024-11-20';
@@ -267,6 +270,34 @@ describe('registry API, bad requests', () => {
       token: api.tokens.reader,
     });
     expect(both.status).toBe(400);
+    await api.close();
+  });
+});
+
+describe('datasets API', () => {
+  it('lists pinned datasets and their versions', async () => {
+    const api = await serveApi();
+    const folder = join(api.root, '..');
+    writeFileSync(join(folder, 'golden.jsonl'), '{"a":1}\n');
+    await api.datasets.pin(join(folder, 'golden.jsonl'), { actor: 'dev@corp' });
+    writeFileSync(join(folder, 'golden.jsonl'), '{"a":1}\n{"a":2}\n');
+    const second = await api.datasets.pin(join(folder, 'golden.jsonl'), { actor: 'dev@corp' });
+    const list = await api.call('GET', '/v1/datasets', { token: api.tokens.reader });
+    expect(await list.json()).toEqual({
+      datasets: [
+        {
+          name: 'golden',
+          versions: 2,
+          latest: expect.objectContaining({ sha256: second.pin.sha256, rows: 2 }),
+        },
+      ],
+    });
+    const versions = await api.call('GET', '/v1/datasets/golden/versions', { token: api.tokens.reader });
+    expect(((await versions.json()) as { versions: unknown[] }).versions).toHaveLength(2);
+    expect(
+      (await api.call('GET', '/v1/datasets/nothing/versions', { token: api.tokens.reader })).status,
+    ).toBe(404);
+    expect((await api.call('GET', '/v1/datasets')).status).toBe(401);
     await api.close();
   });
 });

@@ -1,0 +1,15 @@
+import { join } from 'node:path';
+import { createDatasets, createLocalCache, createSqliteDatasetsStore } from '@airlock/datasets';
+import type { Database } from '@airlock/db';
+import { createRegistry, createSqliteRegistryStore } from '@airlock/registry';
+
+/** The domain services createApp takes, over one test store (the cache beside the store file). */
+export function servicesFor(database: Database) {
+  return {
+    registry: createRegistry({ store: createSqliteRegistryStore(database) }),
+    datasets: createDatasets({
+      store: createSqliteDatasetsStore(database),
+      cache: createLocalCache(join(database.path, '..', 'cache')),
+    }),
+  };
+}
