@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import {
   createReadStream,
   createWriteStream,
@@ -9,11 +9,11 @@ import {
   statSync,
 } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { AirlockError, ensureDirectory, sha256Hex } from '@airlock/core';
 import { forEachLimit } from './concurrency.ts';
-import { type FileIdentity, hashFile, identityOf } from './hashing.ts';
+import { type FileIdentity, hashFile, identityOf, sameIdentity, smallFile } from './hashing.ts';
 import type { LocalCache } from './local-cache.ts';
 import { type PinFile, pinPathFor, readPinFile, writePinFile } from './pin-file.ts';
 import type { RemoteStore } from './remote.ts';
@@ -95,19 +95,39 @@ export function createDatasets(options: DatasetsOptions) {
   const { store, cache } = options;
   const now = () => (options.now ?? (() => new Date()))().toISOString();
 
-  /** One file's hash: from the stat cache when size, mtime and inode are unchanged. */
-  async function fileHash(path: string): Promise<{ sha256: string; identity: FileIdentity; read: boolean }> {
+  /**
+   * One file's hash: from the stat cache when size, mtime and inode are unchanged (and, when
+   * copying, the cache holds the object). Small files are read once — hashed and, when `copy`,
+   * written to the cache from the same bytes; large ones are streamed, then copied re-hashing.
+   */
+  async function fileHash(
+    path: string,
+    copy = false,
+  ): Promise<{ sha256: string; identity: FileIdentity; read: boolean }> {
     const identity = identityOf(statSync(path, { bigint: true }));
     const cached = store.cachedHash(resolve(path), identity);
-    if (cached) return { sha256: cached, identity, read: false };
-    const hashed = await hashFile(path);
-    return { ...hashed, read: true };
+    if (cached && (!copy || cache.has(cached))) return { sha256: cached, identity, read: false };
+    if (identity.size >= smallFile) {
+      const hashed = await hashFile(path);
+      if (copy) await cache.putFile(hashed.sha256, path);
+      return { ...hashed, read: true };
+    }
+    const bytes = readFileSync(path);
+    const sha256 = hash('sha256', bytes, 'hex');
+    if (!sameIdentity(identity, identityOf(statSync(path, { bigint: true })))) {
+      throw new AirlockError(
+        'CONFLICT',
+        `${path} changed while it was being hashed; pin it again once it is written`,
+      );
+    }
+    if (copy) cache.putBytes(sha256, bytes);
+    return { sha256, identity, read: true };
   }
 
-  async function hashPath(path: string): Promise<HashResult> {
+  async function hashPath(path: string, copy = false): Promise<HashResult> {
     if (!existsSync(path)) throw new AirlockError('NOT_FOUND', `${path}: no such file or folder`);
     if (!statSync(path).isDirectory()) {
-      const { sha256, identity, read } = await fileHash(path);
+      const { sha256, identity, read } = await fileHash(path, copy);
       store.rememberHashes([{ path: resolve(path), identity, sha256 }]);
       return { sha256, size: identity.size, files: 1, format: formatOf(path), hashed: read ? 1 : 0 };
     }
@@ -116,7 +136,7 @@ export function createDatasets(options: DatasetsOptions) {
     let hashed = 0;
     for (const relativePath of listTree(path)) {
       const full = join(path, relativePath);
-      const { sha256, identity, read } = await fileHash(full);
+      const { sha256, identity, read } = await fileHash(full, copy);
       if (read) {
         hashed++;
         remembered.push({ path: resolve(full), identity, sha256 });
@@ -163,17 +183,15 @@ export function createDatasets(options: DatasetsOptions) {
      */
     async pin(dataPath: string, input: { actor: string; name?: string }) {
       const path = resolve(dataPath);
-      const result = await hashPath(path);
       const pinFile = pinPathFor(path);
       const previous = existsSync(pinFile) ? readPinFile(pinFile) : undefined;
+      let result: HashResult;
       try {
+        // Hashing and copying into the cache in one pass: every byte cached was hashed as it was read.
+        result = await hashPath(path, true);
         if (result.entries) {
-          for (const entry of result.entries) await cache.putFile(entry.sha256, join(path, entry.path));
-          await cache.put(result.sha256, () =>
-            Readable.from([Buffer.from(manifestText(result.entries ?? []))]),
-          );
-        } else {
-          await cache.putFile(result.sha256, path);
+          const manifest = Buffer.from(manifestText(result.entries));
+          cache.putBytes(result.sha256, manifest);
         }
       } catch (error) {
         if (error instanceof AirlockError && error.code === 'CONFLICT') {
@@ -344,7 +362,10 @@ export function createDatasets(options: DatasetsOptions) {
       const done = { objects: 0, bytes: 0 };
       await forEachLimit(missing, options.concurrency ?? 8, async (sha256) => {
         const size = sizes.get(sha256) ?? 0;
-        await remote.upload(sha256, size, () => cache.open(sha256));
+        // Small objects go up as one buffer: a file stream per tiny object costs more than the bytes.
+        await remote.upload(sha256, size, () =>
+          size < smallFile ? readFileSync(cache.objectPath(sha256)) : cache.open(sha256),
+        );
         done.objects++;
         done.bytes += size;
         onProgress?.(done, total);

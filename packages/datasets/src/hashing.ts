@@ -1,5 +1,6 @@
 import { createHash, hash } from 'node:crypto';
-import { type BigIntStats, createReadStream, readFileSync, statSync } from 'node:fs';
+import { type BigIntStats, readFileSync, statSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { AirlockError } from '@airlock/core';
 
 /** What identifies a file's state without reading it (the stat cache key, DVC-style). */
@@ -19,7 +20,7 @@ export function sameIdentity(a: FileIdentity, b: FileIdentity): boolean {
 
 // Below this, one synchronous read and a one-shot hash beat streaming (many small files:
 // ~30k files/s here); above it, a 1 MiB stream runs at the CPU's SHA extension speed.
-const smallFile = 1 << 20;
+export const smallFile = 1 << 20;
 
 /**
  * SHA-256 of a file's bytes. The file's size, mtime and inode are compared before and after: a
@@ -31,9 +32,19 @@ export async function hashFile(path: string): Promise<{ sha256: string; identity
   if (before.size < smallFile) {
     sha256 = hash('sha256', readFileSync(path), 'hex');
   } else {
+    // One reused buffer instead of a stream's fresh chunk per read: no garbage per chunk.
     const digest = createHash('sha256');
-    for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 }))
-      digest.update(chunk as Buffer);
+    const buffer = Buffer.allocUnsafe(4 << 20);
+    const handle = await open(path, 'r');
+    try {
+      for (;;) {
+        const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
+        if (bytesRead === 0) break;
+        digest.update(bytesRead === buffer.length ? buffer : buffer.subarray(0, bytesRead));
+      }
+    } finally {
+      await handle.close();
+    }
     sha256 = digest.digest('hex');
   }
   const after = identityOf(statSync(path, { bigint: true }));

@@ -8,6 +8,7 @@ import {
   renameSync,
   rmSync,
   statSync,
+  writeFileSync,
 } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -29,6 +30,8 @@ export interface LocalCache {
    */
   put(sha256: string, open: () => Readable | Promise<Readable>): Promise<{ size: number; stored: boolean }>;
   putFile(sha256: string, path: string): Promise<{ size: number; stored: boolean }>;
+  /** Stores bytes the caller has just hashed to `sha256` (small files: one read, one write). */
+  putBytes(sha256: string, bytes: Uint8Array): { size: number; stored: boolean };
   open(sha256: string): Readable;
   size(sha256: string): number;
   list(): string[];
@@ -36,6 +39,13 @@ export interface LocalCache {
 }
 
 export function createLocalCache(dir: string): LocalCache {
+  // Prefix folders already known to exist: checking 256 folders once, not once per object.
+  const folders = new Set<string>();
+  const ensureFolder = (folder: string) => {
+    if (folders.has(folder)) return;
+    ensureDirectory(folder, 'the cache folder');
+    folders.add(folder);
+  };
   const objectPath = (sha256: string) => {
     if (!isSha256(sha256)) throw new AirlockError('INVALID_INPUT', `not a SHA-256 digest: ${sha256}`);
     return join(dir, 'sha256', sha256.slice(0, 2), sha256.slice(2));
@@ -80,6 +90,19 @@ export function createLocalCache(dir: string): LocalCache {
     objectPath,
     has: (sha256) => existsSync(objectPath(sha256)),
     put,
+    putBytes: (sha256, bytes) => {
+      const target = objectPath(sha256);
+      if (existsSync(target)) return { size: bytes.length, stored: false };
+      ensureFolder(dirname(target));
+      const temporary = `${target}.${process.pid}.${Date.now()}.tmp`;
+      try {
+        writeFileSync(temporary, bytes, { flag: 'wx', mode: 0o444 });
+        renameSync(temporary, target);
+      } finally {
+        rmSync(temporary, { force: true });
+      }
+      return { size: bytes.length, stored: true };
+    },
     putFile: (sha256, path) => put(sha256, () => createReadStream(path, { highWaterMark: 1 << 20 })),
     open: (sha256) => {
       const path = objectPath(sha256);

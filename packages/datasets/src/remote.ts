@@ -11,7 +11,7 @@ export interface RemoteStore {
   /** Which of these objects the remote does not have. */
   missing(objects: readonly string[]): Promise<string[]>;
   /** Uploads an object; the SHA-256 goes with it so a server that checks can refuse bad bytes. */
-  upload(sha256: string, size: number, open: () => Readable): Promise<void>;
+  upload(sha256: string, size: number, open: () => Readable | Uint8Array): Promise<void>;
   download(sha256: string): Promise<Readable>;
   list(): Promise<string[]>;
 }
