@@ -144,7 +144,9 @@ try {
       client.destroy();
       const folder = join(root, 'push');
       mkdirSync(join(folder, 'data'), { recursive: true });
-      objects.forEach((bytes, index) => writeFileSync(join(folder, 'data', `${index}.jsonl`), bytes));
+      objects.forEach((bytes, index) => {
+        writeFileSync(join(folder, 'data', `${index}.jsonl`), bytes);
+      });
       const remote = createS3Remote({
         bucket: server.bucket,
         prefix: 'airlock/',
