@@ -36,6 +36,11 @@ describe('airlock dataset push / pull against an S3-protocol server', () => {
       `1 of 1 object(s) sent to s3://${server.bucket}/cli-a/ (${data.length} bytes)\n`,
     );
     expect((await first.run('dataset', 'push')).stdout).toContain('0 of 1 object(s) sent');
+    const status = await first.run('dataset', 'status', '--remote');
+    expect(status.stdout).toMatch(/^golden +[0-9a-f]{12} +unchanged +ok +ok +datasets\/golden\.jsonl$/m);
+    expect((await first.run('dataset', 'verify', '--remote')).stdout).toBe(
+      'ok 1 dataset(s), 1 cache object(s) verified\n',
+    );
 
     const second = clone('cli-a/');
     writeFileSync(

@@ -414,6 +414,33 @@ export function createDatasets(options: DatasetsOptions) {
       return { location: remote.location, fetched };
     },
 
+    /** Which of a pin's objects the remote lacks. */
+    async missingOnRemote(pin: PinFile): Promise<string[]> {
+      return requireRemote().missing(objectsOf(pin));
+    },
+
+    /**
+     * Downloads and re-hashes the remote copies of these pins' objects without keeping them:
+     * "exists" on the remote is never taken for "valid".
+     */
+    async verifyRemote(pins: readonly PinFile[]) {
+      const remote = requireRemote();
+      const objects = [...new Set(pins.flatMap(objectsOf))];
+      const missing = await remote.missing(objects);
+      const corrupt: { sha256: string; actual: string }[] = [];
+      await forEachLimit(
+        objects.filter((sha256) => !missing.includes(sha256)),
+        options.concurrency ?? 8,
+        async (sha256) => {
+          const digest = createHash('sha256');
+          for await (const chunk of await remote.download(sha256)) digest.update(chunk as Buffer);
+          const actual = digest.digest('hex');
+          if (actual !== sha256) corrupt.push({ sha256, actual });
+        },
+      );
+      return { location: remote.location, checked: objects.length - missing.length, missing, corrupt };
+    },
+
     async listVersions(name?: string): Promise<DatasetVersion[]> {
       return store.listVersions(name);
     },

@@ -175,3 +175,29 @@ describe('push and pull through a real S3-protocol server', () => {
     other.database.close();
   });
 });
+
+describe('verifying the remote', () => {
+  it('re-hashes remote objects and names a corrupted one', async () => {
+    const prefix = newPrefix();
+    const source = workspace(prefix);
+    writeFileSync(join(source.root, 'a.jsonl'), '{"a":1}\n');
+    writeFileSync(join(source.root, 'b.jsonl'), '{"b":2}\n');
+    const a = (await source.datasets.pin(join(source.root, 'a.jsonl'), { actor: 'dev@corp' })).pin;
+    const b = (await source.datasets.pin(join(source.root, 'b.jsonl'), { actor: 'dev@corp' })).pin;
+    await source.datasets.push([a]);
+    expect(await source.datasets.missingOnRemote(b)).toEqual([b.sha256]);
+    await source.datasets.push([b]);
+    expect(await source.datasets.verifyRemote([a, b])).toMatchObject({
+      checked: 2,
+      missing: [],
+      corrupt: [],
+    });
+    const stored = storedObjectFile(prefix, b.sha256);
+    chmodSync(stored, 0o644);
+    writeFileSync(stored, 'garbage');
+    expect((await source.datasets.verifyRemote([a, b])).corrupt).toEqual([
+      { sha256: b.sha256, actual: expect.stringMatching(/^[0-9a-f]{64}$/) },
+    ]);
+    source.database.close();
+  });
+});

@@ -88,19 +88,37 @@ export const datasetPinCommand: CommandDefinition = {
 
 export const datasetStatusCommand: CommandDefinition = {
   words: ['dataset', 'status'],
-  summary: 'compare datasets with their pins: unchanged, changed, missing, not in cache',
-  options: {},
+  summary: 'compare datasets with their pins: unchanged, changed, missing, not in cache, not on remote',
+  options: { remote: { type: 'boolean', description: 'also ask the remote which objects it lacks' } },
   positionals: [pinsArgument],
-  examples: [{ command: 'airlock dataset status', description: 'every pinned dataset in the project' }],
-  async run(context, _options, pins) {
+  examples: [
+    { command: 'airlock dataset status', description: 'every pinned dataset in the project' },
+    { command: 'airlock dataset status --remote', description: 'and what still needs a push' },
+  ],
+  async run(context, options, pins) {
     const datasets = context.datasets();
-    const statuses: DatasetStatus[] = [];
-    for (const pinFile of pinsFrom(context, pins)) statuses.push(await datasets.status(pinFile));
+    const statuses: (DatasetStatus & { missingOnRemote?: string[] })[] = [];
+    for (const pinFile of pinsFrom(context, pins)) {
+      const status = await datasets.status(pinFile);
+      statuses.push(
+        options.remote === true
+          ? { ...status, missingOnRemote: await datasets.missingOnRemote(readPinFile(pinFile)) }
+          : status,
+      );
+    }
+    const remoteColumn = (status: (typeof statuses)[number]) =>
+      status.missingOnRemote === undefined
+        ? []
+        : [
+            status.missingOnRemote.length === 0
+              ? 'ok'
+              : context.output.yellow(`${status.missingOnRemote.length} not on remote`),
+          ];
     context.output.result({ datasets: statuses }, () =>
       statuses.length === 0
         ? ['no pinned datasets (airlock dataset pin <path>)']
         : formatTable(
-            ['DATASET', 'PIN', 'STATE', 'CACHE', 'PATH'],
+            ['DATASET', 'PIN', 'STATE', 'CACHE', ...(options.remote === true ? ['REMOTE'] : []), 'PATH'],
             statuses.map((status) => [
               status.name,
               status.sha256.slice(0, 12),
@@ -108,6 +126,7 @@ export const datasetStatusCommand: CommandDefinition = {
               status.missingFromCache.length === 0
                 ? 'ok'
                 : context.output.yellow(`${status.missingFromCache.length} not in cache`),
+              ...remoteColumn(status),
               shown(context, status.path),
             ]),
           ),
@@ -118,13 +137,14 @@ export const datasetStatusCommand: CommandDefinition = {
 
 export const datasetVerifyCommand: CommandDefinition = {
   words: ['dataset', 'verify'],
-  summary: 'check data matches its pins and re-hash the cache (exit 1 on any difference)',
-  options: {},
+  summary:
+    'check data matches its pins and re-hash the cache, and the remote with --remote (exit 1 on any difference)',
+  options: { remote: { type: 'boolean', description: 'also download and re-hash the remote copies' } },
   positionals: [pinsArgument],
   examples: [
     { command: 'airlock dataset verify datasets/golden.jsonl', description: 'before an eval, in CI' },
   ],
-  async run(context, _options, pins) {
+  async run(context, options, pins) {
     const datasets = context.datasets();
     const problems: string[] = [];
     const checked: PinFile[] = [];
@@ -135,6 +155,15 @@ export const datasetVerifyCommand: CommandDefinition = {
       checked.push(readPinFile(pinFile));
     }
     const cache = await datasets.verifyCache(checked.flatMap((pin) => datasets.objectsOf(pin)));
+    if (options.remote === true) {
+      const remote = await datasets.verifyRemote(checked);
+      for (const sha256 of remote.missing) problems.push(`object ${sha256} is not on ${remote.location}`);
+      for (const object of remote.corrupt) {
+        problems.push(
+          `object ${object.sha256} on ${remote.location} is corrupt (its bytes hash to ${object.actual})`,
+        );
+      }
+    }
     for (const object of cache.corrupt)
       problems.push(`cache object ${object.sha256} is corrupt (its bytes hash to ${object.actual})`);
     context.output.result(
