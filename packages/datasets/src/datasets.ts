@@ -103,10 +103,18 @@ export function createDatasets(options: DatasetsOptions) {
   async function fileHash(
     path: string,
     copy = false,
+    known?: { hashes: Map<string, { identity: FileIdentity; sha256: string }>; objects: Set<string> },
   ): Promise<{ sha256: string; identity: FileIdentity; read: boolean }> {
     const identity = identityOf(statSync(path, { bigint: true }));
-    const cached = store.cachedHash(resolve(path), identity);
-    if (cached && (!copy || cache.has(cached))) return { sha256: cached, identity, read: false };
+    const full = resolve(path);
+    const remembered = known?.hashes.get(full);
+    const cached = known
+      ? remembered && sameIdentity(remembered.identity, identity)
+        ? remembered.sha256
+        : undefined
+      : store.cachedHash(full, identity);
+    const inCache = (sha256: string) => (known ? known.objects.has(sha256) : cache.has(sha256));
+    if (cached && (!copy || inCache(cached))) return { sha256: cached, identity, read: false };
     if (identity.size >= smallFile) {
       const hashed = await hashFile(path);
       if (copy) await cache.putFile(hashed.sha256, path);
@@ -134,9 +142,15 @@ export function createDatasets(options: DatasetsOptions) {
     const entries: ManifestEntry[] = [];
     const remembered: { path: string; identity: FileIdentity; sha256: string }[] = [];
     let hashed = 0;
+    // A folder looks up its whole stat cache in one query, and the cache's objects in one listing,
+    // instead of one query and one existsSync per file: re-pinning 10,000 files is mostly stat calls.
+    const known = {
+      hashes: store.cachedHashesUnder(resolve(path)),
+      objects: new Set(copy ? cache.list() : []),
+    };
     for (const relativePath of listTree(path)) {
       const full = join(path, relativePath);
-      const { sha256, identity, read } = await fileHash(full, copy);
+      const { sha256, identity, read } = await fileHash(full, copy, known);
       if (read) {
         hashed++;
         remembered.push({ path: resolve(full), identity, sha256 });

@@ -40,6 +40,8 @@ export interface DatasetsStore {
   listVersions(name?: string): Promise<DatasetVersion[]>;
   /** The hash recorded for a file whose size, mtime and inode are unchanged, else undefined. */
   cachedHash(path: string, identity: FileIdentity): string | undefined;
+  /** Every stat-cache entry under a folder, in one query (a folder pin looks up thousands). */
+  cachedHashesUnder(folder: string): Map<string, { identity: FileIdentity; sha256: string }>;
   rememberHashes(entries: { path: string; identity: FileIdentity; sha256: string }[]): void;
 }
 
@@ -54,6 +56,10 @@ export function createSqliteDatasetsStore(database: Database): DatasetsStore {
           [string],
           { size: number; mtime_ns: string; inode: string; sha256: string }
         >;
+        under: BetterSqliteStatement<
+          [string, string],
+          { path: string; size: number; mtime_ns: string; inode: string; sha256: string }
+        >;
         upsertAll: (entries: { path: string; identity: FileIdentity; sha256: string }[]) => void;
       }
     | undefined;
@@ -67,6 +73,10 @@ export function createSqliteDatasetsStore(database: Database): DatasetsStore {
       lookup: sqlite.prepare<[string], { size: number; mtime_ns: string; inode: string; sha256: string }>(
         'SELECT size, mtime_ns, inode, sha256 FROM datasets_stat_cache WHERE path = ?',
       ),
+      under: sqlite.prepare<
+        [string, string],
+        { path: string; size: number; mtime_ns: string; inode: string; sha256: string }
+      >('SELECT path, size, mtime_ns, inode, sha256 FROM datasets_stat_cache WHERE path >= ? AND path < ?'),
       upsertAll: sqlite.transaction((entries: { path: string; identity: FileIdentity; sha256: string }[]) => {
         for (const entry of entries) {
           upsert.run(
@@ -103,6 +113,16 @@ export function createSqliteDatasetsStore(database: Database): DatasetsStore {
       return row.size === identity.size && row.mtime_ns === identity.mtimeNs && row.inode === identity.inode
         ? row.sha256
         : undefined;
+    },
+    cachedHashesUnder(folder) {
+      // Paths under `folder/` sort between `folder/` and `folder0` ('0' follows '/').
+      const rows = prepared().under.all(`${folder}/`, `${folder}0`);
+      return new Map(
+        rows.map((row) => [
+          row.path,
+          { identity: { size: row.size, mtimeNs: row.mtime_ns, inode: row.inode }, sha256: row.sha256 },
+        ]),
+      );
     },
     rememberHashes(entries) {
       prepared().upsertAll(entries);
