@@ -135,6 +135,17 @@ describe('airlock registry, policy and audit, end to end', () => {
     expect(good.code).toBe(0);
     expect(good.stdout).toContain('ok support-bot: 7 checks passed, 1 skipped (one-change-at-a-time)');
 
+    // A pinned dataset must be exactly its pin for lint to pass.
+    expect((await as('dev@corp', 'dataset', 'pin', 'datasets/golden.jsonl')).code).toBe(0);
+    expect((await as('ci@corp', 'policy', 'lint', 'features/support-bot.yaml')).code).toBe(0);
+    write('datasets/golden.jsonl', '{"question":"where is my parcel?","locale":"en"}\n');
+    const drifted = await as('ci@corp', 'policy', 'lint', 'features/support-bot.yaml');
+    expect(drifted.code).toBe(1);
+    expect(drifted.stdout).toMatch(
+      /features\/support-bot\.yaml:7:\d+: dataset golden: datasets\/golden\.jsonl changed since it was pinned/,
+    );
+    expect((await as('dev@corp', 'dataset', 'checkout', 'datasets/golden.jsonl')).code).toBe(0);
+
     write(
       'evals/bad.yaml',
       'cases:\n  - id: leak\n    vars: { question: "my card is 4111 1111 1111 1111" }\n',

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { extname, isAbsolute, relative, resolve } from 'node:path';
 import {
   AirlockError,
@@ -25,7 +25,9 @@ export interface SourceFile {
   path: string;
   /** How messages name it (relative to where the user is). */
   display: string;
-  /** Undefined when the file is missing. */
+  absolutePath: string;
+  exists: boolean;
+  /** Undefined when the file is missing or is a folder. */
   text?: string;
   sha256?: string;
   /** The digest the manifest pins, if it does. */
@@ -121,9 +123,12 @@ export function loadManifestSources(path: string, options: LoadManifestOptions):
       name,
       path: filePath,
       display: display(full),
+      absolutePath: full,
+      exists: existsSync(full),
       ...(pinnedSha256 === undefined ? {} : { pinnedSha256 }),
     };
-    if (!existsSync(full)) return base;
+    // A folder dataset has no text to scan here; its pin (if any) is checked through the hook.
+    if (!base.exists || statSync(full).isDirectory()) return base;
     const bytes = readFileSync(full);
     return { ...base, text: bytes.toString('utf8'), sha256: sha256Hex(bytes) };
   };

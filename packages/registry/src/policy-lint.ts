@@ -41,6 +41,11 @@ export interface LintOptions {
   emergency?: boolean;
   /** YYYY-MM-DD, for end-of-life checks. */
   day: string;
+  /**
+   * Checks a dataset against its pin file, when it has one: resolves to a problem, or undefined
+   * when the data is exactly its pin (or has no pin). The app supplies it from the datasets package.
+   */
+  checkDatasetPin?: (absolutePath: string) => Promise<string | undefined>;
 }
 
 const allChecks: LintCheck[] = [
@@ -132,22 +137,31 @@ export async function lintManifest(
       add('eval-suites', at(['eval_suites', index, 'path']), `eval suite ${suite.name} has no cases`);
   });
 
-  manifest.datasets.forEach((dataset, index) => {
+  for (const [index, dataset] of manifest.datasets.entries()) {
     const source = sources.datasets[index];
-    if (source?.text === undefined) {
+    if (source?.exists && options.checkDatasetPin) {
+      const problem = await options.checkDatasetPin(source.absolutePath);
+      if (problem !== undefined)
+        add('datasets', at(['datasets', index, 'path']), `dataset ${dataset.name}: ${problem}`);
+    }
+    if (!source?.exists) {
       add(
         'datasets',
         at(['datasets', index, 'path']),
         `dataset ${dataset.name}: ${dataset.path} does not exist`,
       );
-    } else if (source.pinnedSha256 !== undefined && source.pinnedSha256 !== source.sha256) {
+    } else if (
+      source.sha256 !== undefined &&
+      source.pinnedSha256 !== undefined &&
+      source.pinnedSha256 !== source.sha256
+    ) {
       add(
         'datasets',
         at(['datasets', index, 'sha256']),
         `dataset ${dataset.name} changed since it was pinned: ${dataset.path} is ${source.sha256}, the manifest pins ${source.pinnedSha256}`,
       );
     }
-  });
+  }
 
   const scanned = new Set<string>();
   for (const source of [...sources.suites, ...sources.datasets]) {

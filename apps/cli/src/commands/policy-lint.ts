@@ -1,5 +1,6 @@
 import { type LintReport, lintManifest, loadManifestSources, loadPreviousRelease } from '@airlock/registry';
 import type { CommandDefinition } from '../command.ts';
+import { datasetPinCheck } from './dataset-pin-check.ts';
 import { actorOption } from './shared-options.ts';
 
 function summary(report: LintReport): string {
@@ -46,6 +47,7 @@ export const policyLintCommand: CommandDefinition = {
     const report = await lintManifest(registry, sources, {
       day: new Date().toISOString().slice(0, 10),
       emergency,
+      checkDatasetPin: datasetPinCheck(context),
       ...(previous ? { previous } : {}),
     });
     if (report.emergencyUsed && report.ok) {

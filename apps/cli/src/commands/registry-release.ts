@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { AirlockError, writeFileAtomic } from '@airlock/core';
 import { computeRelease, lintManifest, loadManifestSources, parsePromptRef } from '@airlock/registry';
 import type { CommandDefinition } from '../command.ts';
+import { datasetPinCheck } from './dataset-pin-check.ts';
 import { required } from './shared-options.ts';
 
 export const registryReleaseCommand: CommandDefinition = {
@@ -36,6 +37,7 @@ export const registryReleaseCommand: CommandDefinition = {
     // A release is only made of what policy lint accepts: pinned, approved, unchanged data.
     const report = await lintManifest(context.registry(), sources, {
       day: new Date().toISOString().slice(0, 10),
+      checkDatasetPin: datasetPinCheck(context),
     });
     if (!report.ok) {
       const errors = report.findings.filter((finding) => finding.severity === 'error');
