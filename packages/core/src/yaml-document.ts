@@ -168,6 +168,16 @@ export function parseYamlDocument<Schema extends z.ZodType>(
         `missing required key "${key}"${parent === '' ? '' : ` in ${parent}`} (expected ${issue.expected})`,
       );
     }
+    if (issue.code === 'invalid_key' && issue.path.length > 0) {
+      // A record key that fails its own rule: point at the key and say what the rule wanted.
+      const key = String(issue.path.at(-1));
+      const parent = locate(root, issue.path.slice(0, -1));
+      const inner = issue.issues[0]?.message;
+      return at(
+        keyOffset(parent.node, key) ?? parent.offset,
+        `key "${key}"${issue.path.length > 1 ? ` in ${dottedPath(issue.path.slice(0, -1))}` : ''}: ${inner ? describeZodMessage(inner) : 'not allowed'}`,
+      );
+    }
     const located = locate(root, issue.path);
     const message = describeZodMessage(issue.message);
     return at(located.offset, where === '' ? message : `${where}: ${message}`);
