@@ -29,6 +29,8 @@ export interface ProjectConfig {
   storePath: string;
   cacheDir: string;
   remote?: S3Remote;
+  /** The price override file, when airlock.yaml names one. */
+  priceOverrides?: string;
   providers: Record<string, ProviderConfig>;
 }
 
@@ -67,6 +69,7 @@ export function resolveProjectConfig(
             ...(s3.endpoint === undefined ? {} : { endpoint: s3.endpoint }),
           },
         }),
+    ...(file.prices ? { priceOverrides: absolute(root, file.prices.overrides) } : {}),
     providers,
   };
 }

@@ -43,6 +43,8 @@ export const projectConfigSchema = z.strictObject({
     })
     .default({ dir: '.airlock/cache' }),
   remote: z.strictObject({ s3: s3RemoteSchema }).optional(),
+  /** A price override file (YAML) for private or negotiated prices, relative to this file. */
+  prices: z.strictObject({ overrides: relativeOrAbsolutePath }).optional(),
   /** Without this key, OpenAI with its key from OPENAI_API_KEY; with it, exactly the providers listed. */
   providers: z
     .record(z.string().regex(/^[a-z][a-z0-9-]*$/, 'expected a lowercase provider name'), providerSchema)

@@ -24,6 +24,10 @@ cache:
 #     endpoint: https://s3.example.com   # only for S3-compatible servers (R2, MinIO, ...)
 #     force_path_style: false
 
+# Private, self-hosted or negotiated prices, over the bundled price data (optional).
+# prices:
+#   overrides: prices.yaml
+
 # Model providers: OpenAI or any OpenAI-compatible endpoint (Azure, vLLM, Ollama, LiteLLM).
 # The key is read from the environment variable named here; it never goes in this file.
 # Listing providers replaces the default (openai, below) with exactly the ones listed.

@@ -67,13 +67,18 @@ function currentPrices(model: ModelInfo, today: string): ModelPrice {
   return chosen;
 }
 
-function newestStartDate(models: readonly ModelInfo[]): string | undefined {
+/** The newest price change in the data that has already taken effect by `today`. */
+function newestStartDate(models: readonly ModelInfo[], today: string): string | undefined {
   let newest: string | undefined;
   for (const model of models) {
     if (!Array.isArray(model.prices)) continue;
     for (const conditional of model.prices) {
       const constraint = conditional.constraint;
-      if (constraint?.type === 'start_date' && (newest === undefined || constraint.start_date > newest)) {
+      if (
+        constraint?.type === 'start_date' &&
+        constraint.start_date <= today &&
+        (newest === undefined || constraint.start_date > newest)
+      ) {
         newest = constraint.start_date;
       }
     }
@@ -93,7 +98,7 @@ export function createBundledPriceTable(today: string = new Date().toISOString()
     if (provider) models.set(ours, provider.models);
   }
   const allModels = [...models.values()].flat();
-  const asOf = newestStartDate(allModels) ?? today;
+  const asOf = newestStartDate(allModels, today) ?? today;
   const source = `@pydantic/genai-prices ${dataPackageVersion()} (bundled)`;
   return {
     asOf,

@@ -1,6 +1,7 @@
 import type { CommandDefinition, CommandGroup } from '../command.ts';
 import { auditLogCommand, auditVerifyCommand } from './audit.ts';
 import { configCheckCommand } from './config-check.ts';
+import { costEstimateCommand, costPricesCommand, costTokensCommand } from './cost.ts';
 import {
   datasetCheckCommand,
   datasetCheckoutCommand,
@@ -64,6 +65,9 @@ export const commands: readonly CommandDefinition[] = [
   datasetGcCommand,
   datasetListCommand,
   datasetValidateCommand,
+  costEstimateCommand,
+  costPricesCommand,
+  costTokensCommand,
   policyLintCommand,
   auditLogCommand,
   auditVerifyCommand,
@@ -81,6 +85,7 @@ export const groups: readonly CommandGroup[] = [
     name: 'dataset',
     summary: 'datasets pinned by SHA-256: pin, push, pull, status, check, verify, checkout, gc, validate',
   },
+  { name: 'cost', summary: 'money before merge: prices with their date and source, estimates, tokens' },
   { name: 'policy', summary: 'lint a feature manifest against the release rules' },
   { name: 'audit', summary: 'the tamper-evident log of every change: read it, verify it' },
   { name: 'token', summary: 'API bearer tokens with roles' },

@@ -1,0 +1,171 @@
+import { readFileSync } from 'node:fs';
+import { relative, resolve } from 'node:path';
+import { AirlockError, readYamlFile } from '@airlock/core';
+import {
+  countTokens,
+  createBundledPriceTable,
+  estimateMonthly,
+  layeredPriceTable,
+  overridePriceTable,
+  type PriceTable,
+  priceOverrideFileSchema,
+  requirePrice,
+  type TokenPrice,
+} from '@airlock/cost';
+import type { CommandDefinition, OptionValues } from '../command.ts';
+import type { CommandContext } from '../context.ts';
+import { formatTable } from '../table.ts';
+import { positiveInteger } from './shared-options.ts';
+
+const pricesOption = {
+  prices: {
+    type: 'string',
+    valueName: 'file',
+    description: 'a price override file (default: prices.overrides in airlock.yaml)',
+  },
+} as const;
+
+/** The override file (from --prices or airlock.yaml) over the bundled data. */
+function priceTable(context: CommandContext, options: OptionValues): PriceTable {
+  const bundled = createBundledPriceTable();
+  const file =
+    typeof options.prices === 'string'
+      ? resolve(context.io.cwd, options.prices)
+      : context.config().priceOverrides;
+  if (file === undefined) return bundled;
+  const shown = typeof options.prices === 'string' ? options.prices : relative(context.io.cwd, file) || file;
+  return layeredPriceTable([overridePriceTable(readYamlFile(file, priceOverrideFileSchema, shown)), bundled]);
+}
+
+function wholeNumber(flag: string, value: unknown, required = true): number {
+  if (value === undefined && !required) return 0;
+  if (value === undefined) throw new AirlockError('INVALID_INPUT', `--${flag} is required`);
+  const number = Number(value);
+  if (typeof value === 'string' && Number.isInteger(number) && number >= 0) return number;
+  throw new AirlockError('INVALID_INPUT', `--${flag}: expected a whole number ≥ 0, got "${String(value)}"`);
+}
+
+const usd = (value: number) =>
+  `$${value.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: value < 1 ? 6 : 2 })}`;
+
+function describePrice(price: TokenPrice | undefined): string {
+  if (price === undefined) return '-';
+  if (typeof price === 'number') return String(price);
+  return `${price.base} (${price.tiers.map((tier) => `${tier.price} above ${tier.start.toLocaleString('en-US')}`).join(', ')})`;
+}
+
+export const costEstimateCommand: CommandDefinition = {
+  words: ['cost', 'estimate'],
+  summary: 'monthly cost of a model at a traffic forecast (priced per request, then by volume)',
+  options: {
+    model: { type: 'string', valueName: 'provider/model', description: 'a pinned model id' },
+    requests: { type: 'string', valueName: 'n', description: 'requests per month' },
+    'input-tokens': { type: 'string', valueName: 'n', description: 'average input tokens per request' },
+    'output-tokens': { type: 'string', valueName: 'n', description: 'average output tokens per request' },
+    'cached-tokens': {
+      type: 'string',
+      valueName: 'n',
+      description: 'of the input tokens, how many hit the prompt cache',
+    },
+    batch: { type: 'boolean', description: 'price at the batch API rates' },
+    ...pricesOption,
+  },
+  positionals: [],
+  examples: [
+    {
+      command:
+        'airlock cost estimate --model openai/gpt-4o-2024-11-20 --requests 1000000 --input-tokens 500 --output-tokens 150',
+      description: 'seed 003’s example: $2,750.00 a month at $2.50/$10 per million tokens',
+    },
+  ],
+  async run(context, options) {
+    if (typeof options.model !== 'string') throw new AirlockError('INVALID_INPUT', '--model is required');
+    const entry = requirePrice(priceTable(context, options), options.model);
+    const estimate = estimateMonthly(
+      entry,
+      {
+        inputTokens: wholeNumber('input-tokens', options['input-tokens']),
+        outputTokens: wholeNumber('output-tokens', options['output-tokens']),
+        cachedInputTokens: wholeNumber('cached-tokens', options['cached-tokens'], false),
+        batch: options.batch === true,
+      },
+      positiveInteger('requests', options.requests),
+    );
+    context.output.result(estimate, () => [
+      `${context.output.bold(estimate.model)}: ${estimate.monthlyRequests.toLocaleString('en-US')} requests/month`,
+      `input    ${usd(estimate.monthlyInputCost)} / month`,
+      `output   ${usd(estimate.monthlyOutputCost)} / month`,
+      `total    ${context.output.bold(usd(estimate.totalMonthlyCost))} / month (${usd(estimate.costPerRequest)} per request)`,
+      `prices as of ${estimate.pricesAsOf} from ${estimate.priceSource}`,
+    ]);
+    return 0;
+  },
+};
+
+export const costPricesCommand: CommandDefinition = {
+  words: ['cost', 'prices'],
+  summary: 'show the prices Airlock uses (USD per million tokens), with their date and source',
+  options: {
+    model: { type: 'string', valueName: 'provider/model', description: 'one model' },
+    provider: { type: 'string', valueName: 'name', description: 'only this provider' },
+    ...pricesOption,
+  },
+  positionals: [],
+  examples: [
+    { command: 'airlock cost prices --model openai/gpt-4o-2024-11-20', description: 'one model’s prices' },
+    { command: 'airlock cost prices --provider anthropic', description: 'a provider’s models' },
+  ],
+  async run(context, options) {
+    const table = priceTable(context, options);
+    const ids =
+      typeof options.model === 'string'
+        ? [requirePrice(table, options.model).id]
+        : table
+            .ids()
+            .filter((id) => typeof options.provider !== 'string' || id.startsWith(`${options.provider}/`));
+    const entries = ids.map((id) => table.lookup(id)).filter((entry) => entry !== undefined);
+    context.output.result({ asOf: table.asOf, source: table.source, prices: entries }, () => [
+      ...formatTable(
+        ['MODEL', 'INPUT', 'CACHED INPUT', 'OUTPUT'],
+        entries.map((entry) => [
+          entry.id,
+          describePrice(entry.prices.input),
+          describePrice(entry.prices.cachedInput),
+          describePrice(entry.prices.output),
+        ]),
+      ),
+      `USD per million tokens; prices as of ${table.asOf} from ${table.source}`,
+    ]);
+    return 0;
+  },
+};
+
+export const costTokensCommand: CommandDefinition = {
+  words: ['cost', 'tokens'],
+  summary: 'count the tokens of a file or stdin with the model family’s tokenizer',
+  options: {
+    model: {
+      type: 'string',
+      valueName: 'provider/model',
+      description: 'whose tokenizer (default: openai/gpt-4o-2024-11-20)',
+      default: 'openai/gpt-4o-2024-11-20',
+    },
+  },
+  positionals: [{ name: 'file', description: 'a text file, or - for standard input', required: true }],
+  examples: [
+    { command: 'airlock cost tokens prompts/support-answer.txt', description: 'how big a prompt is' },
+  ],
+  async run(context, options, [file = '']) {
+    let text: string;
+    try {
+      text = readFileSync(file === '-' ? 0 : resolve(context.io.cwd, file), 'utf8');
+    } catch {
+      throw new AirlockError('NOT_FOUND', `${file}: no such file`);
+    }
+    const count = countTokens(text, String(options.model));
+    context.output.result({ file, model: options.model, ...count }, () => [
+      `${count.tokens} tokens (${count.exact ? count.encoding : 'estimate: this family’s tokenizer is not available, counted with o200k_base'})`,
+    ]);
+    return 0;
+  },
+};
