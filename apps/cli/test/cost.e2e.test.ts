@@ -123,3 +123,54 @@ describe('airlock cost, as a process', () => {
     expect(JSON.parse(result.stdout)).toMatchObject({ tokens: 6, encoding: 'cl100k_base', exact: true });
   });
 });
+
+describe('airlock cost diff', () => {
+  it('prints the Markdown delta table between two manifests, fallback share included', async () => {
+    const cwd = temporaryDirectory('airlock-cost-');
+    const manifest = (model: string) =>
+      `feature: support-bot\nrisk_tier: low\nmodel: ${model}\nfallback_model: openai/gpt-4o-mini-2024-07-18\nprompt: answer@1\n`;
+    writeFileSync(join(cwd, 'main.yaml'), manifest('openai/gpt-4o-mini-2024-07-18'));
+    writeFileSync(join(cwd, 'pr.yaml'), manifest('openai/gpt-4o-2024-11-20'));
+    const result = await runCli(
+      [
+        'cost',
+        'diff',
+        'main.yaml',
+        'pr.yaml',
+        '--requests',
+        '1000000',
+        '--input-tokens',
+        '500',
+        '--output-tokens',
+        '150',
+        '--fallback-share',
+        '0.1',
+        '--markdown',
+      ],
+      { cwd },
+    );
+    expect(result.code).toBe(0);
+    // PR: 90% gpt-4o ($0.00275) + 10% mini ($0.000165) = $0.0024915 per request.
+    expect(result.stdout).toContain(
+      '| Fallback | openai/gpt-4o-mini-2024-07-18 (10%) | openai/gpt-4o-mini-2024-07-18 (10%) | |',
+    );
+    expect(result.stdout).toContain('| Cost / month | $165.00 | $2,491.50 | +$2,326.50 (+1410.0%) |');
+    const unknown = await runCli(
+      [
+        'cost',
+        'diff',
+        'main.yaml',
+        'openai/gpt-9',
+        '--requests',
+        '1',
+        '--input-tokens',
+        '1',
+        '--output-tokens',
+        '1',
+      ],
+      { cwd },
+    );
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/^error: no price for openai\/gpt-9 in .*close ids: /);
+  });
+});

@@ -2,6 +2,16 @@
 
 /** The bundled price data (@pydantic/genai-prices), exact ids only. */
 export { createBundledPriceTable } from './bundled-prices.ts';
+/** Cost deltas for a PR, and the cost gate. */
+export {
+  type ConfigCost,
+  type CostConfig,
+  type CostDiff,
+  type CostGateInput,
+  costGate,
+  diffCosts,
+  diffMarkdown,
+} from './diff.ts';
 /** Cost per request and per month. */
 export {
   costPerRequest,

@@ -2,8 +2,11 @@ import { readFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { AirlockError, readYamlFile } from '@airlock/core';
 import {
+  type CostConfig,
   countTokens,
   createBundledPriceTable,
+  diffCosts,
+  diffMarkdown,
   estimateMonthly,
   layeredPriceTable,
   overridePriceTable,
@@ -12,6 +15,7 @@ import {
   requirePrice,
   type TokenPrice,
 } from '@airlock/cost';
+import { featureManifestSchema } from '@airlock/registry';
 import type { CommandDefinition, OptionValues } from '../command.ts';
 import type { CommandContext } from '../context.ts';
 import { formatTable } from '../table.ts';
@@ -165,6 +169,118 @@ export const costTokensCommand: CommandDefinition = {
     const count = countTokens(text, String(options.model));
     context.output.result({ file, model: options.model, ...count }, () => [
       `${count.tokens} tokens (${count.exact ? count.encoding : 'estimate: this family’s tokenizer is not available, counted with o200k_base'})`,
+    ]);
+    return 0;
+  },
+};
+
+/** A side of a diff: a model id, or a feature manifest (its model and fallback). */
+function configFor(
+  context: CommandContext,
+  table: PriceTable,
+  argument: string,
+  fallbackShare: number,
+): CostConfig {
+  if (/\.ya?ml$/.test(argument)) {
+    const manifest = readYamlFile(resolve(context.io.cwd, argument), featureManifestSchema, argument);
+    return {
+      label: argument,
+      model: requirePrice(table, manifest.model),
+      ...(manifest.fallback_model === undefined
+        ? {}
+        : { fallback: requirePrice(table, manifest.fallback_model), fallbackShare }),
+    };
+  }
+  return { label: argument, model: requirePrice(table, argument) };
+}
+
+export const costDiffCommand: CommandDefinition = {
+  words: ['cost', 'diff'],
+  summary: 'what switching from one model or manifest to another costs, per request and per month',
+  options: {
+    requests: { type: 'string', valueName: 'n', description: 'requests per month' },
+    'input-tokens': { type: 'string', valueName: 'n', description: 'average input tokens per request' },
+    'output-tokens': { type: 'string', valueName: 'n', description: 'average output tokens per request' },
+    'cached-tokens': {
+      type: 'string',
+      valueName: 'n',
+      description: 'of the input tokens, how many hit the prompt cache',
+    },
+    'fallback-share': {
+      type: 'string',
+      valueName: '0-1',
+      description: 'share of requests a manifest’s fallback model serves',
+      default: '0',
+    },
+    markdown: {
+      type: 'boolean',
+      description: 'print the Baseline / Candidate / Delta table as Markdown (for a PR comment)',
+    },
+    ...pricesOption,
+  },
+  positionals: [
+    { name: 'baseline', description: 'a model id or a feature manifest', required: true },
+    { name: 'candidate', description: 'a model id or a feature manifest', required: true },
+  ],
+  examples: [
+    {
+      command:
+        'airlock cost diff openai/gpt-4o-mini-2024-07-18 anthropic/claude-3-5-sonnet-20241022 --requests 1000000 --input-tokens 500 --output-tokens 150',
+      description: 'seed 003: know the monthly delta before merging',
+    },
+    {
+      command:
+        'airlock cost diff main/features/bot.yaml features/bot.yaml --requests 2000000 --input-tokens 800 --output-tokens 200 --markdown',
+      description: 'two manifests, as a PR comment',
+    },
+  ],
+  async run(context, options, [baseline = '', candidate = '']) {
+    const share = Number(options['fallback-share']);
+    if (!Number.isFinite(share) || share < 0 || share > 1) {
+      throw new AirlockError(
+        'INVALID_INPUT',
+        `--fallback-share: expected a number from 0 to 1, got "${String(options['fallback-share'])}"`,
+      );
+    }
+    const table = priceTable(context, options);
+    const diff = diffCosts(
+      configFor(context, table, baseline, share),
+      configFor(context, table, candidate, share),
+      {
+        inputTokens: wholeNumber('input-tokens', options['input-tokens']),
+        outputTokens: wholeNumber('output-tokens', options['output-tokens']),
+        cachedInputTokens: wholeNumber('cached-tokens', options['cached-tokens'], false),
+      },
+      positiveInteger('requests', options.requests),
+    );
+    if (options.markdown === true && !context.output.json) {
+      context.io.stdout.write(diffMarkdown(diff));
+      return 0;
+    }
+    const percent =
+      diff.percentChange === undefined
+        ? ''
+        : ` (${diff.percentChange > 0 ? '+' : ''}${diff.percentChange.toFixed(1)}%)`;
+    context.output.result(diff, () => [
+      ...formatTable(
+        ['', 'BASELINE', 'CANDIDATE', 'DELTA'],
+        [
+          ['model', diff.baseline.model, diff.candidate.model, ''],
+          [
+            'per request',
+            usd(diff.baseline.perRequest),
+            usd(diff.candidate.perRequest),
+            `${usd(diff.deltaPerRequest)}${percent}`,
+          ],
+          [
+            'per month',
+            usd(diff.baseline.perMonth),
+            usd(diff.candidate.perMonth),
+            `${usd(diff.deltaPerMonth)}${percent}`,
+          ],
+        ],
+      ),
+      `prices as of ${diff.pricesAsOf} from ${diff.priceSource}`,
     ]);
     return 0;
   },

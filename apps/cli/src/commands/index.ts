@@ -1,7 +1,7 @@
 import type { CommandDefinition, CommandGroup } from '../command.ts';
 import { auditLogCommand, auditVerifyCommand } from './audit.ts';
 import { configCheckCommand } from './config-check.ts';
-import { costEstimateCommand, costPricesCommand, costTokensCommand } from './cost.ts';
+import { costDiffCommand, costEstimateCommand, costPricesCommand, costTokensCommand } from './cost.ts';
 import {
   datasetCheckCommand,
   datasetCheckoutCommand,
@@ -66,6 +66,7 @@ export const commands: readonly CommandDefinition[] = [
   datasetListCommand,
   datasetValidateCommand,
   costEstimateCommand,
+  costDiffCommand,
   costPricesCommand,
   costTokensCommand,
   policyLintCommand,
