@@ -1,4 +1,5 @@
 import { httpStatusFor, isAirlockError, type Logger } from '@airlock/core';
+import type { PriceTable } from '@airlock/cost';
 import type { Datasets } from '@airlock/datasets';
 import type { Registry } from '@airlock/registry';
 import { OpenAPIHono } from '@hono/zod-openapi';
@@ -10,6 +11,7 @@ import { errorBody, fromSourceIssue } from './error-body.ts';
 import { authenticate } from './middleware/auth.ts';
 import { requestIdMiddleware } from './middleware/request-id.ts';
 import { requestLogMiddleware } from './middleware/request-log.ts';
+import { registerCostRoutes } from './routes/cost.ts';
 import { registerDatasetRoutes } from './routes/datasets.ts';
 import { type Readiness, registerHealthRoutes } from './routes/health.ts';
 import { registerRegistryRoutes } from './routes/registry.ts';
@@ -36,6 +38,8 @@ export interface AppDeps {
   registry: Registry;
   /** Dataset versions (read-only over HTTP). */
   datasets: Datasets;
+  /** The price table (bundled data, under the project's override file). */
+  prices: PriceTable;
   /** A monotonic clock in milliseconds, for request durations. */
   now?: () => number;
 }
@@ -80,6 +84,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   });
   registerRegistryRoutes(app, deps.registry);
   registerDatasetRoutes(app, deps.datasets);
+  registerCostRoutes(app, deps.prices);
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',

@@ -4,6 +4,7 @@
 import type { AddressInfo } from 'node:net';
 import type { ProjectConfig } from '@airlock/config';
 import { AirlockError, type Logger } from '@airlock/core';
+import { loadPriceTable } from '@airlock/cost';
 import { createDatasets, createLocalCache, createSqliteDatasetsStore } from '@airlock/datasets';
 import { createRegistry, createSqliteRegistryStore } from '@airlock/registry';
 import { serve } from '@hono/node-server';
@@ -33,6 +34,9 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     logger: options.logger,
     readiness: () => storeReadiness(database),
     registry: createRegistry({ store: createSqliteRegistryStore(database) }),
+    prices: loadPriceTable(
+      options.config.priceOverrides === undefined ? {} : { overridesFile: options.config.priceOverrides },
+    ),
     datasets: createDatasets({
       store: createSqliteDatasetsStore(database),
       cache: createLocalCache(options.config.cacheDir),

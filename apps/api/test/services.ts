@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { createBundledPriceTable } from '@airlock/cost';
 import { createDatasets, createLocalCache, createSqliteDatasetsStore } from '@airlock/datasets';
 import type { Database } from '@airlock/db';
 import { createRegistry, createSqliteRegistryStore } from '@airlock/registry';
@@ -6,6 +7,7 @@ import { createRegistry, createSqliteRegistryStore } from '@airlock/registry';
 /** The domain services createApp takes, over one test store (the cache beside the store file). */
 export function servicesFor(database: Database) {
   return {
+    prices: createBundledPriceTable(),
     registry: createRegistry({ store: createSqliteRegistryStore(database) }),
     datasets: createDatasets({
       store: createSqliteDatasetsStore(database),

@@ -20,6 +20,8 @@ export {
   type RequestCost,
   type RequestShape,
 } from './estimate.ts';
+/** The project's price table: override file over bundled data. */
+export { loadPriceTable } from './load-price-table.ts';
 /** A user's price override file (YAML). */
 export { overridePriceTable, type PriceOverrideFile, priceOverrideFileSchema } from './override-file.ts';
 /** Looking prices up: layered tables, close ids, never a silent zero. */

@@ -301,3 +301,38 @@ describe('datasets API', () => {
     await api.close();
   });
 });
+
+describe('cost API', () => {
+  it('serves a model’s price and a monthly estimate with date and source; unknown models are 404', async () => {
+    const api = await serveApi();
+    const price = await api.call('GET', '/v1/models/openai/gpt-4o-2024-11-20/price', {
+      token: api.tokens.reader,
+    });
+    expect(await price.json()).toMatchObject({
+      id: 'openai/gpt-4o-2024-11-20',
+      prices: { input: 2.5, output: 10 },
+    });
+    const estimate = await api.call('POST', '/v1/cost/estimate', {
+      token: api.tokens.reader,
+      body: {
+        model: 'openai/gpt-4o-2024-11-20',
+        monthlyRequests: 1_000_000,
+        inputTokens: 500,
+        outputTokens: 150,
+      },
+    });
+    expect(await estimate.json()).toMatchObject({
+      totalMonthlyCost: 2750,
+      costPerRequest: 0.00275,
+      priceSource: expect.stringContaining('genai-prices'),
+    });
+    const unknown = await api.call('GET', '/v1/models/openai/gpt-4o-2024-11-21/price', {
+      token: api.tokens.reader,
+    });
+    expect(unknown.status).toBe(404);
+    expect(await unknown.json()).toMatchObject({
+      error: { code: 'NOT_FOUND', message: expect.stringContaining('close ids') },
+    });
+    await api.close();
+  });
+});

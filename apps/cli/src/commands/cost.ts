@@ -4,14 +4,11 @@ import { AirlockError, readYamlFile } from '@airlock/core';
 import {
   type CostConfig,
   countTokens,
-  createBundledPriceTable,
   diffCosts,
   diffMarkdown,
   estimateMonthly,
-  layeredPriceTable,
-  overridePriceTable,
+  loadPriceTable,
   type PriceTable,
-  priceOverrideFileSchema,
   requirePrice,
   type TokenPrice,
 } from '@airlock/cost';
@@ -31,14 +28,14 @@ const pricesOption = {
 
 /** The override file (from --prices or airlock.yaml) over the bundled data. */
 function priceTable(context: CommandContext, options: OptionValues): PriceTable {
-  const bundled = createBundledPriceTable();
   const file =
     typeof options.prices === 'string'
       ? resolve(context.io.cwd, options.prices)
       : context.config().priceOverrides;
-  if (file === undefined) return bundled;
-  const shown = typeof options.prices === 'string' ? options.prices : relative(context.io.cwd, file) || file;
-  return layeredPriceTable([overridePriceTable(readYamlFile(file, priceOverrideFileSchema, shown)), bundled]);
+  if (file === undefined) return loadPriceTable();
+  const display =
+    typeof options.prices === 'string' ? options.prices : relative(context.io.cwd, file) || file;
+  return loadPriceTable({ overridesFile: file, display });
 }
 
 function wholeNumber(flag: string, value: unknown, required = true): number {
