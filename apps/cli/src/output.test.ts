@@ -31,6 +31,16 @@ describe('output', () => {
     progress.done();
     expect(tty.written.stderr).toContain('hashing [########################] 4/4');
 
+    const bytes = fakeIO({ tty: true });
+    const transfer = createOutput(bytes.io, { json: false }).progress(
+      'pushing',
+      2048,
+      (value) => `${value / 1024} KiB`,
+    );
+    transfer.set(2048, '(2/2 objects)');
+    transfer.done();
+    expect(bytes.written.stderr).toContain('pushing [########################] 2 KiB/2 KiB (2/2 objects)');
+
     for (const quiet of [fakeIO({ tty: false }), fakeIO({ tty: true, env: { CI: 'true' } })]) {
       const bar = createOutput(quiet.io, { json: false }).progress('hashing', 4);
       bar.tick(2);

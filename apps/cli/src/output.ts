@@ -27,12 +27,17 @@ export interface Output {
   note(text: string): void;
   /** Reports a failure: JSON on stdout with --json, else `error: …` lines on stderr. */
   failure(error: unknown, debug: boolean): void;
-  /** A progress line on stderr, drawn only on a terminal; quiet (a no-op) everywhere else. */
-  progress(label: string, total: number): Progress;
+  /**
+   * A progress line on stderr, drawn only on a terminal; quiet (a no-op) everywhere else.
+   * `format` shows the counts (e.g. as bytes).
+   */
+  progress(label: string, total: number, format?: (value: number) => string): Progress;
 }
 
 export interface Progress {
   tick(amount?: number): void;
+  /** Sets the count outright, with a note after it (e.g. "3/10 objects"). */
+  set(current: number, note?: string): void;
   done(): void;
 }
 
@@ -96,26 +101,35 @@ export function createOutput(io: CliIO, options: OutputOptions): Output {
         }
       }
     },
-    progress(label, total) {
-      if (!interactive) return { tick: () => {}, done: () => {} };
+    progress(label, total, format = String) {
+      if (!interactive) return { tick: () => {}, set: () => {}, done: () => {} };
       let current = 0;
+      let note = '';
       let lastDraw = 0;
       const draw = () => {
         const width = 24;
         const filled = total > 0 ? Math.round((current / total) * width) : 0;
         io.stderr.write(
-          `\r${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${current}/${total}`,
+          `\r${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${format(current)}/${format(total)}${note ? ` ${note}` : ''}`,
         );
+      };
+      const maybeDraw = () => {
+        const now = Date.now();
+        // Redraw at most ~10 times a second: drawing every tick slows big runs down.
+        if (now - lastDraw >= 100 || current === total) {
+          lastDraw = now;
+          draw();
+        }
       };
       return {
         tick(amount = 1) {
           current = Math.min(total, current + amount);
-          const now = Date.now();
-          // Redraw at most ~10 times a second: drawing every tick slows big runs down.
-          if (now - lastDraw >= 100 || current === total) {
-            lastDraw = now;
-            draw();
-          }
+          maybeDraw();
+        },
+        set(value, text = '') {
+          current = Math.min(total, value);
+          note = text;
+          maybeDraw();
         },
         done() {
           draw();

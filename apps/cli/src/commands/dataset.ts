@@ -43,6 +43,13 @@ function pinsFrom(context: CommandContext, given: readonly string[]): string[] {
 
 const shown = (context: CommandContext, path: string) => relative(context.io.cwd, path) || path;
 
+function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 ** 2) return `${(bytes / 1024).toFixed(1)} KiB`;
+  if (bytes < 1024 ** 3) return `${(bytes / 1024 ** 2).toFixed(1)} MiB`;
+  return `${(bytes / 1024 ** 3).toFixed(2)} GiB`;
+}
+
 const pinsArgument = {
   name: 'pin',
   description: 'pin files or the data they pin (default: every *.pin.yaml in the project)',
@@ -353,8 +360,8 @@ export const datasetPushCommand: CommandDefinition = {
     const pinned = pinsFrom(context, pins).map((pinFile) => readPinFile(pinFile, shown(context, pinFile)));
     let progress: ReturnType<typeof context.output.progress> | undefined;
     const result = await datasets.push(pinned, (done, total) => {
-      progress ??= context.output.progress('pushing objects', total.objects);
-      progress.tick();
+      progress ??= context.output.progress('pushing', total.bytes, formatBytes);
+      progress.set(done.bytes, `(${done.objects}/${total.objects} objects)`);
       if (done.objects === total.objects) progress.done();
     });
     context.output.result(result, () => [
