@@ -1,4 +1,4 @@
-import { appendFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { temporaryDirectory } from '@airlock/vitest-config/temp-dir';
 import { describe, expect, it } from 'vitest';
@@ -80,6 +80,48 @@ describe('airlock dataset, end to end', () => {
     // 58 positive (one lost its label, one became the long negative), 31 negative, 10 neutral
     // against 40/40/20: by hand (scipy jensenshannon, natural log) 0.140557.
     expect(lines[2]).toBe('error: drift 0.1406 (Jensen–Shannon distance; limit 0.1)');
-    expect(lines[3]).toBe('invalid 100 rows');
+    expect(lines[3]).toBe('invalid 100 rows: 2 violation(s), label drift over the limit');
+  });
+});
+
+describe('airlock dataset, hostile and broken input', () => {
+  it('refuses a pin file whose path leaves its folder, writing nothing', { timeout: 60_000 }, async () => {
+    const { cwd, run } = project();
+    writeFileSync(join(cwd, 'datasets', 'golden.jsonl'), `${row('a', 'positive')}\n`);
+    await run('dataset', 'pin', 'datasets/golden.jsonl');
+    const pinFile = join(cwd, 'datasets', 'golden.jsonl.pin.yaml');
+    writeFileSync(
+      pinFile,
+      readFileSync(pinFile, 'utf8').replace('path: "golden.jsonl"', 'path: "../../victim.txt"'),
+    );
+    const result = await run('dataset', 'checkout', 'datasets/golden.jsonl.pin.yaml');
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(
+      /golden\.jsonl\.pin\.yaml:\d+:7: path: expected the name of a file or folder beside this pin file/,
+    );
+    expect(readdirSync(join(cwd, '..')).includes('victim.txt')).toBe(false);
+  });
+
+  it('check names every dataset that differs; validate reports a bad JSON Schema as input, not a bug', {
+    timeout: 60_000,
+  }, async () => {
+    const { cwd, run } = project();
+    for (const name of ['a', 'b']) {
+      writeFileSync(join(cwd, 'datasets', `${name}.jsonl`), `${row(name, 'positive')}\n`);
+      await run('dataset', 'pin', `datasets/${name}.jsonl`);
+      appendFileSync(join(cwd, 'datasets', `${name}.jsonl`), `${row('more', 'negative')}\n`);
+    }
+    const check = await run('dataset', 'check');
+    expect(check.code).toBe(2);
+    expect(check.stderr.match(/changed since it was pinned/g)).toHaveLength(2);
+    writeFileSync(join(cwd, 'schema.json'), '{"properties": {"text": {"type": "strin"}}}');
+    const validate = await run('dataset', 'validate', 'datasets/a.jsonl', '--schema', 'schema.json');
+    expect(validate.code).toBe(2);
+    expect(validate.stderr).toMatch(
+      /^error: schema\.json: not a row schema \(JSON Schema\): properties\.text\.type: /,
+    );
+    expect((await run('dataset', 'status', 'datasets/nope.jsonl')).stderr).toMatch(
+      /nope\.jsonl\.pin\.yaml: no such pin file/,
+    );
   });
 });

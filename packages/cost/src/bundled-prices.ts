@@ -22,7 +22,8 @@ const providers: Record<string, string> = {
   'x-ai': 'x-ai',
 };
 
-const snapshotSuffix = /^(?:-\d{4}-\d{2}-\d{2}|-\d{8}|@\d{8}|-\d{3,4})$/;
+// A dated snapshot at the end of a model id: -2024-11-20, -20241022, @20240620.
+const datedSnapshot = /(?:-\d{4}-\d{2}-\d{2}|-\d{8}|@\d{8})$/;
 
 /**
  * The model ids an entry names explicitly: `equals`, and `starts_with` only when followed by a
@@ -32,19 +33,21 @@ const snapshotSuffix = /^(?:-\d{4}-\d{2}-\d{2}|-\d{8}|@\d{8}|-\d{3,4})$/;
 function explicitlyMatches(logic: MatchLogic, model: string): boolean {
   if ('equals' in logic) return logic.equals === model;
   if ('starts_with' in logic) {
-    return (
-      model === logic.starts_with ||
-      (model.startsWith(logic.starts_with) && snapshotSuffix.test(model.slice(logic.starts_with.length)))
-    );
+    if (model === logic.starts_with) return true;
+    // A prefix entry prices a dated snapshot of its family: `claude-sonnet-4-2025` prices
+    // `claude-sonnet-4-20250514` (family `claude-sonnet-4`), never `claude-sonnet-4-5-20250929`.
+    const family = model.replace(datedSnapshot, '');
+    return family !== model && model.startsWith(logic.starts_with) && logic.starts_with.startsWith(family);
   }
   if ('or' in logic) return logic.or.some((inner) => explicitlyMatches(inner, model));
   if ('and' in logic) return logic.and.every((inner) => explicitlyMatches(inner, model));
   return false;
 }
 
+/** Ids to show and suggest: whole names only, not prefixes such as `claude-sonnet-4-2025` or `gemma-3-`. */
 function explicitIds(logic: MatchLogic): string[] {
   if ('equals' in logic) return [logic.equals];
-  if ('starts_with' in logic) return [logic.starts_with];
+  if ('starts_with' in logic) return /[-@.]$|-\d{1,7}$/.test(logic.starts_with) ? [] : [logic.starts_with];
   if ('or' in logic) return logic.or.flatMap(explicitIds);
   return [];
 }

@@ -100,6 +100,9 @@ describe('price lookup', () => {
 
   it('resolves Anthropic dated snapshots by their family prefix, and overrides win', () => {
     expect(bundled.lookup('anthropic/claude-sonnet-4-5-20250929')?.prices.input).toMatchObject({ base: 3 });
+    expect(bundled.lookup('anthropic/claude-sonnet-4-20250514')).toBeDefined();
+    expect(bundled.ids()).not.toContain('anthropic/claude-sonnet-4-2025');
+    expect(bundled.ids().filter((id) => /[-@]$/.test(id))).toEqual([]);
     const override = overridePriceTable(
       priceOverrideFileSchema.parse({
         as_of: '2026-11-01',

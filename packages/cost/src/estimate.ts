@@ -68,7 +68,10 @@ export function costPerRequest(entry: PriceEntry, request: RequestShape): Reques
     outputPrice = priceFor(prices.output, inputTokens);
   }
   if (cached > 0 && prices.cachedInput === undefined) {
-    throw new AirlockError('NOT_FOUND', `${entry.id} has no cached-input price in ${entry.source}`);
+    throw new AirlockError(
+      'NOT_FOUND',
+      `${entry.id} has no cached-input price in ${entry.source}; add cached_input for it in a price override file, or leave out cached tokens`,
+    );
   }
   const cachedPrice = prices.cachedInput === undefined ? 0 : priceFor(prices.cachedInput, inputTokens);
   const input = perMillion(inputTokens - cached, inputPrice);

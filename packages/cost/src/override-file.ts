@@ -15,7 +15,16 @@ const priceSchema = z.union([usd, tieredSchema]);
  * win over the bundled data for the ids they name.
  */
 export const priceOverrideFileSchema = z.strictObject({
-  as_of: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected the date the prices were taken, YYYY-MM-DD'),
+  as_of: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected the date the prices were taken, YYYY-MM-DD')
+    .refine((day) => {
+      const date = new Date(`${day}T00:00:00Z`);
+      return (
+        !/^\d{4}-\d{2}-\d{2}$/.test(day) ||
+        (!Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === day)
+      );
+    }, 'expected a real calendar date, YYYY-MM-DD'),
   source: z.string().min(1, 'expected where the prices come from (a contract, a pricing page)'),
   models: z.record(
     z.string().regex(/^[a-z][a-z0-9-]*\/\S+$/, 'expected provider/model'),

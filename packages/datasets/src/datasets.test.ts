@@ -135,3 +135,39 @@ describe('cache upkeep', () => {
     database.close();
   });
 });
+
+describe('review fixes', () => {
+  it('check re-reads bytes: a same-size edit with the old mtime put back is still caught', async () => {
+    const { root, database, datasets } = workspace();
+    const path = join(root, 'golden.jsonl');
+    writeFileSync(path, golden);
+    const { pinFile } = await datasets.pin(path, { actor: 'dev@corp' });
+    const { mtime, atime } = statSync(path);
+    writeFileSync(path, golden.replace('refund', 'refunD'));
+    utimesSync(path, atime, mtime);
+    expect((await datasets.status(pinFile, { rehash: true })).state).toBe('changed');
+    await expect(datasets.requireUnchanged(pinFile)).rejects.toMatchObject({ code: 'PRECONDITION_FAILED' });
+    database.close();
+  });
+
+  it('counts rows as validate does: blank JSONL lines and quoted CSV newlines are not rows', async () => {
+    const { root, database, datasets } = workspace();
+    writeFileSync(join(root, 'gaps.jsonl'), '{"a":1}\n\n{"a":2}\n\n');
+    writeFileSync(join(root, 'quoted.csv'), 'text,label\n"two\nlines",a\nplain,b\n"x",c\n');
+    expect((await datasets.pin(join(root, 'gaps.jsonl'), { actor: 'dev@corp' })).pin.rows).toBe(2);
+    expect((await datasets.pin(join(root, 'quoted.csv'), { actor: 'dev@corp' })).pin.rows).toBe(3);
+    database.close();
+  });
+
+  it('checkout restores a folder exactly, removing files it did not have', async () => {
+    const { root, database, datasets } = workspace();
+    const folder = join(root, 'corpus');
+    mkdirSync(folder);
+    writeFileSync(join(folder, 'a.txt'), 'a');
+    const { pinFile } = await datasets.pin(folder, { actor: 'dev@corp' });
+    writeFileSync(join(folder, 'extra.txt'), 'new');
+    expect(await datasets.checkout(pinFile)).toMatchObject({ written: 0, removed: 1 });
+    expect((await datasets.status(pinFile, { rehash: true })).state).toBe('unchanged');
+    database.close();
+  });
+});

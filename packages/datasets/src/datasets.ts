@@ -17,7 +17,7 @@ import { type FileIdentity, hashFile, identityOf, sameIdentity, smallFile } from
 import type { LocalCache } from './local-cache.ts';
 import { type PinFile, pinPathFor, readPinFile, writePinFile } from './pin-file.ts';
 import type { RemoteStore } from './remote.ts';
-import { formatOf } from './rows.ts';
+import { formatOf, parseCsv } from './rows.ts';
 import type { DatasetsStore, DatasetVersion } from './store.ts';
 import { listTree, type ManifestEntry, manifestText, parseManifest } from './tree.ts';
 
@@ -62,18 +62,21 @@ export interface DatasetStatus {
   missingFromCache: string[];
 }
 
-/** Counts newline-terminated rows without holding the file (header excluded for CSV). */
+/** Data rows: non-blank JSONL lines (streamed), or CSV records (quoted newlines respected, header excluded). */
 async function countRows(path: string, format: PinFile['format']): Promise<number | undefined> {
-  if (format !== 'jsonl' && format !== 'csv') return undefined;
-  let lines = 0;
-  let last = 10;
+  if (format === 'csv') return parseCsv(readFileSync(path, 'utf8')).length;
+  if (format !== 'jsonl') return undefined;
+  let rows = 0;
+  let lineHasContent = false;
   for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
-    const buffer = chunk as Buffer;
-    for (let index = buffer.indexOf(10); index !== -1; index = buffer.indexOf(10, index + 1)) lines++;
-    last = buffer.at(-1) ?? last;
+    for (const byte of chunk as Buffer) {
+      if (byte === 10) {
+        if (lineHasContent) rows++;
+        lineHasContent = false;
+      } else if (byte !== 32 && byte !== 9 && byte !== 13) lineHasContent = true;
+    }
   }
-  if (last !== 10) lines++;
-  return format === 'csv' ? Math.max(0, lines - 1) : lines;
+  return lineHasContent ? rows + 1 : rows;
 }
 
 async function writeAtomically(target: string, source: Readable): Promise<void> {
@@ -104,15 +107,19 @@ export function createDatasets(options: DatasetsOptions) {
     path: string,
     copy = false,
     known?: { hashes: Map<string, { identity: FileIdentity; sha256: string }>; objects: Set<string> },
+    rehash = false,
   ): Promise<{ sha256: string; identity: FileIdentity; read: boolean }> {
     const identity = identityOf(statSync(path, { bigint: true }));
     const full = resolve(path);
     const remembered = known?.hashes.get(full);
-    const cached = known
-      ? remembered && sameIdentity(remembered.identity, identity)
-        ? remembered.sha256
-        : undefined
-      : store.cachedHash(full, identity);
+    // A gate (check, verify) re-reads every byte: size, mtime and inode can be put back by hand.
+    const cached = rehash
+      ? undefined
+      : known
+        ? remembered && sameIdentity(remembered.identity, identity)
+          ? remembered.sha256
+          : undefined
+        : store.cachedHash(full, identity);
     const inCache = (sha256: string) => (known ? known.objects.has(sha256) : cache.has(sha256));
     if (cached && (!copy || inCache(cached))) return { sha256: cached, identity, read: false };
     if (identity.size >= smallFile) {
@@ -132,10 +139,10 @@ export function createDatasets(options: DatasetsOptions) {
     return { sha256, identity, read: true };
   }
 
-  async function hashPath(path: string, copy = false): Promise<HashResult> {
+  async function hashPath(path: string, copy = false, rehash = false): Promise<HashResult> {
     if (!existsSync(path)) throw new AirlockError('NOT_FOUND', `${path}: no such file or folder`);
     if (!statSync(path).isDirectory()) {
-      const { sha256, identity, read } = await fileHash(path, copy);
+      const { sha256, identity, read } = await fileHash(path, copy, undefined, rehash);
       store.rememberHashes([{ path: resolve(path), identity, sha256 }]);
       return { sha256, size: identity.size, files: 1, format: formatOf(path), hashed: read ? 1 : 0 };
     }
@@ -150,7 +157,7 @@ export function createDatasets(options: DatasetsOptions) {
     };
     for (const relativePath of listTree(path)) {
       const full = join(path, relativePath);
-      const { sha256, identity, read } = await fileHash(full, copy, known);
+      const { sha256, identity, read } = await fileHash(full, copy, known, rehash);
       if (read) {
         hashed++;
         remembered.push({ path: resolve(full), identity, sha256 });
@@ -252,13 +259,14 @@ export function createDatasets(options: DatasetsOptions) {
     },
 
     /** Whether the data still matches its pin, and which objects the cache lacks. */
-    async status(pinFile: string): Promise<DatasetStatus> {
+    /** `rehash` reads every byte instead of trusting the stat cache (what verify and check do). */
+    async status(pinFile: string, options: { rehash?: boolean } = {}): Promise<DatasetStatus> {
       const pin = readPinFile(pinFile);
       const path = dataPathOf(pinFile, pin);
       const base = { name: pin.name, pinFile, path, sha256: pin.sha256 };
       const missingFromCache = objectsOf(pin).filter((sha256) => !cache.has(sha256));
       if (!existsSync(path)) return { ...base, state: 'missing', missingFromCache };
-      const current = await hashPath(path);
+      const current = await hashPath(path, false, options.rehash ?? false);
       return {
         ...base,
         state: current.sha256 === pin.sha256 ? 'unchanged' : 'changed',
@@ -284,7 +292,7 @@ export function createDatasets(options: DatasetsOptions) {
           },
         );
       }
-      const current = await hashPath(path);
+      const current = await hashPath(path, false, true);
       if (current.sha256 !== pin.sha256) {
         throw new AirlockError(
           'PRECONDITION_FAILED',
@@ -296,7 +304,9 @@ export function createDatasets(options: DatasetsOptions) {
     },
 
     /** Restores the pinned bytes into the workspace from the cache; each file replaced atomically. */
-    async checkout(pinFile: string): Promise<{ path: string; files: number; written: number }> {
+    async checkout(
+      pinFile: string,
+    ): Promise<{ path: string; files: number; written: number; removed: number }> {
       const pin = readPinFile(pinFile);
       const path = dataPathOf(pinFile, pin);
       const missing = objectsOf(pin).filter((sha256) => !cache.has(sha256));
@@ -318,7 +328,16 @@ export function createDatasets(options: DatasetsOptions) {
         await writeAtomically(target, cache.open(entry.sha256));
         written++;
       }
-      return { path, files: entries.length, written };
+      // A folder is restored exactly: files it did not have when pinned are removed.
+      let removed = 0;
+      if (pin.format === 'directory') {
+        const pinned = new Set(entries.map((entry) => entry.path));
+        for (const extra of listTree(path).filter((file) => !pinned.has(file))) {
+          rmSync(join(path, extra));
+          removed++;
+        }
+      }
+      return { path, files: entries.length, written, removed };
     },
 
     /** Re-hashes cache objects; any that no longer match their name are reported. */

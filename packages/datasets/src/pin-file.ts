@@ -1,13 +1,22 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { parseYamlDocument, writeFileAtomic } from '@airlock/core';
+import { AirlockError, parseYamlDocument, writeFileAtomic } from '@airlock/core';
 import { z } from 'zod';
 
 /** `<data>.pin.yaml`, committed to git beside the data (which stays out of git). */
 export const pinFileSchema = z.strictObject({
   name: z.string().min(1),
-  /** The data, relative to the pin file's folder. */
-  path: z.string().min(1),
+  /**
+   * The data: a file or folder beside the pin file (a folder ends in /). Never a path with
+   * folders in it, `..` or an absolute path: a pin file is committed and shared, and must not be
+   * able to make checkout or pull write anywhere else.
+   */
+  path: z
+    .string()
+    .regex(
+      /^(?!\.\.?\/?$)[^/\\]+\/?$/,
+      'expected the name of a file or folder beside this pin file (no / or ..)',
+    ),
   sha256: z.string().regex(/^[0-9a-f]{64}$/, 'expected a SHA-256 digest (64 lowercase hex characters)'),
   size: z.number().int().min(0),
   files: z.number().int().min(1),
@@ -28,8 +37,15 @@ export function readPinFile(path: string, display: string = path): PinFile {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
-  } catch {
-    return parseYamlDocument('', { file: display, schema: pinFileSchema });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new AirlockError(
+      'NOT_FOUND',
+      code === 'ENOENT'
+        ? `${display}: no such pin file (airlock dataset pin <data> writes one)`
+        : `${display}: cannot read (${code})`,
+      { context: { path } },
+    );
   }
   return parseYamlDocument(text, { file: display, schema: pinFileSchema });
 }

@@ -41,8 +41,7 @@ function priceTable(context: CommandContext, options: OptionValues): PriceTable 
 function wholeNumber(flag: string, value: unknown, required = true): number {
   if (value === undefined && !required) return 0;
   if (value === undefined) throw new AirlockError('INVALID_INPUT', `--${flag} is required`);
-  const number = Number(value);
-  if (typeof value === 'string' && Number.isInteger(number) && number >= 0) return number;
+  if (typeof value === 'string' && /^\d+$/.test(value)) return Number(value);
   throw new AirlockError('INVALID_INPUT', `--${flag}: expected a whole number ≥ 0, got "${String(value)}"`);
 }
 
@@ -59,7 +58,11 @@ export const costEstimateCommand: CommandDefinition = {
   words: ['cost', 'estimate'],
   summary: 'monthly cost of a model at a traffic forecast (priced per request, then by volume)',
   options: {
-    model: { type: 'string', valueName: 'provider/model', description: 'a pinned model id' },
+    model: {
+      type: 'string',
+      valueName: 'provider/model',
+      description: 'the model id, e.g. openai/gpt-4o-2024-11-20',
+    },
     requests: { type: 'string', valueName: 'n', description: 'requests per month' },
     'input-tokens': { type: 'string', valueName: 'n', description: 'average input tokens per request' },
     'output-tokens': { type: 'string', valueName: 'n', description: 'average output tokens per request' },
@@ -118,6 +121,16 @@ export const costPricesCommand: CommandDefinition = {
   ],
   async run(context, options) {
     const table = priceTable(context, options);
+    if (
+      typeof options.provider === 'string' &&
+      !table.ids().some((id) => id.startsWith(`${options.provider}/`))
+    ) {
+      const providers = [...new Set(table.ids().map((id) => id.slice(0, id.indexOf('/'))))].sort();
+      throw new AirlockError(
+        'NOT_FOUND',
+        `no prices for provider "${options.provider}" (providers: ${providers.join(', ')})`,
+      );
+    }
     const ids =
       typeof options.model === 'string'
         ? [requirePrice(table, options.model).id]
@@ -148,7 +161,7 @@ export const costTokensCommand: CommandDefinition = {
     model: {
       type: 'string',
       valueName: 'provider/model',
-      description: 'whose tokenizer (default: openai/gpt-4o-2024-11-20)',
+      description: 'whose tokenizer',
       default: 'openai/gpt-4o-2024-11-20',
     },
   },

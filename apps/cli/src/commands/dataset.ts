@@ -7,11 +7,13 @@ import {
   type PinFile,
   parseRows,
   pinPathFor,
+  type RowSchema,
   readPinFile,
   rowSchemaFileSchema,
   rowSchemaFromJsonSchema,
   validateRows,
 } from '@airlock/datasets';
+import { z } from 'zod';
 import type { CommandDefinition } from '../command.ts';
 import type { CommandContext } from '../context.ts';
 import { formatTable } from '../table.ts';
@@ -156,7 +158,7 @@ export const datasetVerifyCommand: CommandDefinition = {
     const problems: string[] = [];
     const checked: PinFile[] = [];
     for (const pinFile of pinsFrom(context, pins)) {
-      const status = await datasets.status(pinFile);
+      const status = await datasets.status(pinFile, { rehash: true });
       if (status.state !== 'unchanged')
         problems.push(`${shown(context, status.path)}: ${status.state} since pinned`);
       checked.push(readPinFile(pinFile));
@@ -262,10 +264,43 @@ function readRows(context: CommandContext, path: string) {
   let text: string;
   try {
     text = readFileSync(full, 'utf8');
-  } catch {
-    throw new AirlockError('NOT_FOUND', `${path}: no such file`);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new AirlockError(
+      code === 'EISDIR' ? 'INVALID_INPUT' : 'NOT_FOUND',
+      code === 'EISDIR' ? `${path} is a folder; validate takes a JSONL or CSV file` : `${path}: no such file`,
+    );
   }
   return { full, rows: parseRows(full, text) };
+}
+
+/** A row schema from YAML, or from a JSON Schema (.json), with errors that name the file. */
+function readRowSchema(path: string, display: string): RowSchema {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    throw new AirlockError('NOT_FOUND', `${display}: no such file`);
+  }
+  if (!path.endsWith('.json')) return parseYamlDocument(text, { file: display, schema: rowSchemaFileSchema });
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new AirlockError('INVALID_INPUT', `${display}: not JSON: ${(error as Error).message}`);
+  }
+  try {
+    return rowSchemaFromJsonSchema(value);
+  } catch (error) {
+    if (error instanceof z.ZodError) {
+      const problems = error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
+      throw new AirlockError(
+        'INVALID_INPUT',
+        `${display}: not a row schema (JSON Schema): ${problems.join('; ')}`,
+      );
+    }
+    throw error;
+  }
 }
 
 export const datasetValidateCommand: CommandDefinition = {
@@ -293,24 +328,33 @@ export const datasetValidateCommand: CommandDefinition = {
   ],
   async run(context, options, [file = '']) {
     if (typeof options.schema !== 'string') throw new AirlockError('INVALID_INPUT', '--schema is required');
-    const schemaPath = resolve(context.io.cwd, options.schema);
-    let schemaText: string;
-    try {
-      schemaText = readFileSync(schemaPath, 'utf8');
-    } catch {
-      throw new AirlockError('NOT_FOUND', `${options.schema}: no such file`);
+    const schema = readRowSchema(resolve(context.io.cwd, options.schema), options.schema);
+    if (typeof options.reference === 'string' && schema.label_field === undefined) {
+      throw new AirlockError(
+        'INVALID_INPUT',
+        `--reference compares label distributions: set label_field in ${options.schema}`,
+      );
     }
-    const schema = schemaPath.endsWith('.json')
-      ? rowSchemaFromJsonSchema(JSON.parse(schemaText))
-      : parseYamlDocument(schemaText, { file: options.schema, schema: rowSchemaFileSchema });
     const { full, rows } = readRows(context, file);
     const reference =
       typeof options.reference === 'string' ? readRows(context, options.reference).rows : undefined;
-    const report = validateRows(rows, schema, {
-      fromCsv: full.endsWith('.csv'),
-      ...(reference ? { reference } : {}),
-    });
+    let report: ReturnType<typeof validateRows>;
+    try {
+      report = validateRows(rows, schema, {
+        fromCsv: full.endsWith('.csv'),
+        ...(reference ? { reference } : {}),
+      });
+    } catch (error) {
+      if (error instanceof RangeError) {
+        throw new AirlockError(
+          'INVALID_INPUT',
+          `no rows with a "${schema.label_field}" label in ${reference?.length === 0 ? String(options.reference) : `${file} or ${String(options.reference)}`}: nothing to compare`,
+        );
+      }
+      throw error;
+    }
     const name = shown(context, full);
+    const driftFailed = report.drift !== undefined && !report.drift.ok;
     context.output.result(report, () => [
       ...report.violations.map(
         (violation) =>
@@ -323,7 +367,7 @@ export const datasetValidateCommand: CommandDefinition = {
         : []),
       report.ok
         ? `${context.output.green('valid')} ${report.rows} rows`
-        : `${context.output.red('invalid')} ${report.rows} rows`,
+        : `${context.output.red('invalid')} ${report.rows} rows: ${report.violations.length} violation(s)${driftFailed ? ', label drift over the limit' : ''}`,
     ]);
     return report.ok ? 0 : 1;
   },
@@ -340,8 +384,19 @@ export const datasetCheckCommand: CommandDefinition = {
   async run(context, _options, pins) {
     const datasets = context.datasets();
     const checked: PinFile[] = [];
-    for (const pinFile of pinsFrom(context, pins))
-      checked.push(await datasets.requireUnchanged(pinFile, shown(context, pinFile)));
+    const refused: string[] = [];
+    for (const pinFile of pinsFrom(context, pins)) {
+      try {
+        checked.push(await datasets.requireUnchanged(pinFile, shown(context, pinFile)));
+      } catch (error) {
+        if (!(error instanceof AirlockError) || error.code !== 'PRECONDITION_FAILED') throw error;
+        refused.push(error.message);
+      }
+    }
+    if (refused.length > 0) {
+      // Every dataset that differs is named, not just the first.
+      throw new AirlockError('PRECONDITION_FAILED', refused.join('\nerror: '), { context: { refused } });
+    }
     context.output.result({ ok: true, datasets: checked }, () => [
       `${context.output.green('ok')} ${checked.map((pin) => `${pin.name}@${pin.sha256.slice(0, 12)}`).join(', ') || 'no datasets'} exactly as pinned`,
     ]);

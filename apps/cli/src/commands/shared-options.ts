@@ -31,8 +31,8 @@ export function required(flag: string, value: unknown): string {
 
 /** A positive whole number from a `--flag`. */
 export function positiveInteger(flag: string, value: unknown): number {
-  const number = Number(value);
-  if (typeof value === 'string' && Number.isInteger(number) && number > 0) return number;
+  // Digits only: Number() would also take 0x10, 1e3 and ' 7 '.
+  if (typeof value === 'string' && /^\d+$/.test(value) && Number(value) > 0) return Number(value);
   throw new AirlockError(
     'INVALID_INPUT',
     `--${flag}: expected a whole number above 0, got "${String(value)}"`,
