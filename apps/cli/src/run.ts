@@ -1,4 +1,4 @@
-import { AirlockError, exitCodeFor, exitCodes, isAirlockError } from '@airlock/core';
+import { AirlockError, editDistance, exitCodeFor, exitCodes, isAirlockError } from '@airlock/core';
 import { commandWords, findCommand, parseCommandArgs, parseGlobalsOnly, parseGlobalsStrict } from './args.ts';
 import type { CommandDefinition, CommandGroup } from './command.ts';
 import { commands, groups } from './commands/index.ts';
@@ -11,21 +11,6 @@ export interface RunOptions {
   version: string;
   /** Defaults to every Airlock command; tests may pass their own. */
   commands?: readonly CommandDefinition[];
-}
-
-/** Edit distance, to suggest the command a typo meant. */
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, index) => index);
-  for (let i = 1; i <= a.length; i++) {
-    let diagonal = row[0] ?? 0;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const above = row[j] ?? 0;
-      row[j] = Math.min(above + 1, (row[j - 1] ?? 0) + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diagonal = above;
-    }
-  }
-  return row[b.length] ?? 0;
 }
 
 function closestWord(word: string, candidates: readonly string[]): string | undefined {

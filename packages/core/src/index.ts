@@ -2,6 +2,8 @@
 
 /** Canonical JSON and SHA-256 digests: content identity for prompts, releases, audit entries. */
 export { canonicalJson, digestOf, sha256Hex } from './canonical-json.ts';
+/** Edit distance, for suggesting what a typo meant. */
+export { editDistance } from './edit-distance.ts';
 /** The two tables that translate error codes: CLI exit codes and HTTP statuses. */
 export { type ExitCode, exitCodeFor, exitCodes, httpStatusFor } from './error-tables.ts';
 export {

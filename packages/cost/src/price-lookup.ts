@@ -1,4 +1,4 @@
-import { AirlockError } from '@airlock/core';
+import { AirlockError, editDistance } from '@airlock/core';
 import type { PriceEntry, PriceTable } from './prices.ts';
 
 /** Tables tried in order (an override file first, then the bundled data). */
@@ -15,20 +15,6 @@ export function layeredPriceTable(tables: readonly PriceTable[]): PriceTable {
     },
     ids: () => [...new Set(tables.flatMap((table) => table.ids()))].sort(),
   };
-}
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, index) => index);
-  for (let i = 1; i <= a.length; i++) {
-    let diagonal = row[0] ?? 0;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const above = row[j] ?? 0;
-      row[j] = Math.min(above + 1, (row[j - 1] ?? 0) + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diagonal = above;
-    }
-  }
-  return row[b.length] ?? 0;
 }
 
 /** The table's ids closest to `id` (same provider first), for the "did you mean" line. */

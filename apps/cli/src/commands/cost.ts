@@ -45,6 +45,27 @@ function wholeNumber(flag: string, value: unknown, required = true): number {
   throw new AirlockError('INVALID_INPUT', `--${flag}: expected a whole number ≥ 0, got "${String(value)}"`);
 }
 
+/** The traffic options estimate and diff share. */
+const trafficOptions = {
+  requests: { type: 'string', valueName: 'n', description: 'requests per month' },
+  'input-tokens': { type: 'string', valueName: 'n', description: 'average input tokens per request' },
+  'output-tokens': { type: 'string', valueName: 'n', description: 'average output tokens per request' },
+  'cached-tokens': {
+    type: 'string',
+    valueName: 'n',
+    description: 'of the input tokens, how many hit the prompt cache',
+  },
+} as const;
+
+/** One average request, from the traffic options. */
+function requestShape(options: OptionValues) {
+  return {
+    inputTokens: wholeNumber('input-tokens', options['input-tokens']),
+    outputTokens: wholeNumber('output-tokens', options['output-tokens']),
+    cachedInputTokens: wholeNumber('cached-tokens', options['cached-tokens'], false),
+  };
+}
+
 const usd = (value: number) =>
   `$${value.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: value < 1 ? 6 : 2 })}`;
 
@@ -63,14 +84,7 @@ export const costEstimateCommand: CommandDefinition = {
       valueName: 'provider/model',
       description: 'the model id, e.g. openai/gpt-4o-2024-11-20',
     },
-    requests: { type: 'string', valueName: 'n', description: 'requests per month' },
-    'input-tokens': { type: 'string', valueName: 'n', description: 'average input tokens per request' },
-    'output-tokens': { type: 'string', valueName: 'n', description: 'average output tokens per request' },
-    'cached-tokens': {
-      type: 'string',
-      valueName: 'n',
-      description: 'of the input tokens, how many hit the prompt cache',
-    },
+    ...trafficOptions,
     batch: { type: 'boolean', description: 'price at the batch API rates' },
     ...pricesOption,
   },
@@ -88,9 +102,7 @@ export const costEstimateCommand: CommandDefinition = {
     const estimate = estimateMonthly(
       entry,
       {
-        inputTokens: wholeNumber('input-tokens', options['input-tokens']),
-        outputTokens: wholeNumber('output-tokens', options['output-tokens']),
-        cachedInputTokens: wholeNumber('cached-tokens', options['cached-tokens'], false),
+        ...requestShape(options),
         batch: options.batch === true,
       },
       positiveInteger('requests', options.requests),
@@ -208,14 +220,7 @@ export const costDiffCommand: CommandDefinition = {
   words: ['cost', 'diff'],
   summary: 'what switching from one model or manifest to another costs, per request and per month',
   options: {
-    requests: { type: 'string', valueName: 'n', description: 'requests per month' },
-    'input-tokens': { type: 'string', valueName: 'n', description: 'average input tokens per request' },
-    'output-tokens': { type: 'string', valueName: 'n', description: 'average output tokens per request' },
-    'cached-tokens': {
-      type: 'string',
-      valueName: 'n',
-      description: 'of the input tokens, how many hit the prompt cache',
-    },
+    ...trafficOptions,
     'fallback-share': {
       type: 'string',
       valueName: '0-1',
@@ -257,9 +262,7 @@ export const costDiffCommand: CommandDefinition = {
       configFor(context, table, baseline, share),
       configFor(context, table, candidate, share),
       {
-        inputTokens: wholeNumber('input-tokens', options['input-tokens']),
-        outputTokens: wholeNumber('output-tokens', options['output-tokens']),
-        cachedInputTokens: wholeNumber('cached-tokens', options['cached-tokens'], false),
+        ...requestShape(options),
       },
       positiveInteger('requests', options.requests),
     );
