@@ -28,6 +28,8 @@ export {
   type RequestId,
   type Sha256,
 } from './ids.ts';
+/** JSON Lines: one object per line, each row located or its problem named. */
+export { parseJsonl, type Row } from './json-lines.ts';
 /** The logger interface packages write to, and the JSON / pretty implementation apps inject. */
 export {
   createLogger,

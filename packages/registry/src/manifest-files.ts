@@ -2,7 +2,9 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { extname, isAbsolute, relative, resolve } from 'node:path';
 import {
   AirlockError,
+  formatSourceIssue,
   isAirlockError,
+  parseJsonl,
   parseYamlDocument,
   readYamlFile,
   type SourceIssue,
@@ -53,41 +55,18 @@ const metaKeys = new Set(['id', 'tags', 'assert', 'expected', 'weight', 'thresho
 
 /** JSONL rows: `vars` when a row has it, else the row's own fields are the variables. */
 function jsonlCases(text: string, display: string): LintCase[] {
-  const cases: LintCase[] = [];
-  text.split('\n').forEach((line, index) => {
-    if (line.trim() === '') return;
-    let row: unknown;
-    try {
-      row = JSON.parse(line);
-    } catch (error) {
-      throw new AirlockError(
-        'INVALID_INPUT',
-        `${display}:${index + 1}:1: not a JSON object: ${(error as Error).message}`,
-        {
-          issues: [
-            {
-              file: display,
-              line: index + 1,
-              column: 1,
-              message: `not a JSON object: ${(error as Error).message}`,
-            },
-          ],
-        },
-      );
+  return parseJsonl(text).map((row) => {
+    if ('error' in row) {
+      const issue = { file: display, line: row.line, column: 1, message: row.error };
+      throw new AirlockError('INVALID_INPUT', formatSourceIssue(issue), { issues: [issue] });
     }
-    if (row === null || typeof row !== 'object' || Array.isArray(row)) {
-      throw new AirlockError('INVALID_INPUT', `${display}:${index + 1}:1: expected a JSON object per line`, {
-        issues: [{ file: display, line: index + 1, column: 1, message: 'expected a JSON object per line' }],
-      });
-    }
-    const record = row as Record<string, unknown>;
+    const record = row.value;
     const vars =
       record.vars && typeof record.vars === 'object'
         ? (record.vars as Record<string, unknown>)
         : Object.fromEntries(Object.entries(record).filter(([key]) => !metaKeys.has(key)));
-    cases.push({ id: String(record.id ?? `line ${index + 1}`), vars, line: index + 1, column: 1 });
+    return { id: String(record.id ?? `line ${row.line}`), vars, line: row.line, column: 1 };
   });
-  return cases;
 }
 
 function yamlCases(text: string, display: string): LintCase[] {
