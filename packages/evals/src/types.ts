@@ -193,3 +193,34 @@ export interface RunMetrics {
   cost?: { totalUsd: number; perCallUsd: number; per1kRequestsUsd: number };
   cachedResults: number;
 }
+
+/** What a run was: its inputs, when, and what it measured. Stored, reported and compared. */
+export interface EvalRun {
+  id: string;
+  feature?: string;
+  /** The release id the run backs, when known. */
+  release?: string;
+  suite: { name: string; file: string; sha256: string; cases: number };
+  /** Content hashes of the data files the cases came from. */
+  datasets: { path: string; sha256: string }[];
+  model: string;
+  /** `name@version` when the prompt came from the registry. */
+  prompt?: string;
+  parameters: ModelParameters;
+  provider: string;
+  options: { concurrency: number; repeat: number; tags: string[] };
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number;
+  /** Stopped early (Ctrl-C): the metrics cover the results that finished. */
+  interrupted: boolean;
+  metrics: RunMetrics;
+  /** The JSONL file with every case result, when the run wrote one. */
+  resultsFile?: string;
+}
+
+/** A case's outcome as stored with a run: enough to pair it with another run and say why it failed. */
+export interface StoredOutcome extends CaseOutcome {
+  /** The first failed check's reason or the error, when the case did not always pass. */
+  detail?: string;
+}
