@@ -8,6 +8,7 @@ import {
   readStoreInfo,
   storeMigrations,
 } from '@airlock/db';
+import { evalsMigrations } from '@airlock/evals';
 import { registryMigrations } from '@airlock/registry';
 import type { Readiness } from './routes/health.ts';
 
@@ -19,6 +20,7 @@ export const allMigrations: readonly Migration[] = [
   ...storeMigrations,
   ...registryMigrations,
   ...datasetsMigrations,
+  ...evalsMigrations,
 ];
 
 /** Opens the project's store and brings its schema up to date. */

@@ -16,6 +16,8 @@ export interface ExecuteRunOptions extends RunSuiteOptions {
   /** Called after each result (progress bars). */
   onResult?: (result: CaseResult, progress: { done: number; total: number }) => void;
   now?: () => Date;
+  /** The run's id (default: a new one), e.g. to name its results file before it starts. */
+  runId?: string;
 }
 
 export interface ExecutedRun {
@@ -90,7 +92,7 @@ export async function executeRun(suite: Suite, options: ExecuteRunOptions): Prom
     return detail === undefined ? outcome : { ...outcome, detail };
   });
   const run: EvalRun = {
-    id: newId('run', started),
+    id: options.runId ?? newId('run', started),
     ...(options.feature === undefined ? {} : { feature: options.feature }),
     ...(options.release === undefined ? {} : { release: options.release }),
     suite: {

@@ -89,5 +89,6 @@ export {
   type SuiteFile,
   suiteDigest,
   suiteFileSchema,
+  toModelParameters,
 } from './suite-file.ts';
 export * from './types.ts';

@@ -155,6 +155,28 @@ describe('comparePaired', () => {
     expectFinite(comparison);
   });
 
+  it('falls back to a normal approximation for weights off any small lattice', () => {
+    // 20 regressed of weight π, 10 improved of weight 1: S = -20π + 10, sign-flip variance
+    // Σ (w d)² = 20π² + 10 = 207.39, p ≈ Φ((10 - 62.832) / 14.401) = Φ(-3.6686) ≈ 0.000122.
+    const comparison = comparePaired(cases([20, 1, 0, Math.PI], [10, 0, 1], [70, 1, 1]));
+    expect(comparison.method).toContain('normal approximation');
+    const z = (10 - 20 * Math.PI) / Math.sqrt(20 * Math.PI ** 2 + 10);
+    expect(comparison.pValue).toBeCloseTo(normalCdf(z), 12);
+    expect(comparison.pValue).toBeCloseTo(0.000122, 6);
+  });
+
+  it('uses the exact test for equal weights of any size', () => {
+    // P(X ≥ 20), X ~ Binomial(30, 1/2) = 0.0493686.
+    const exact = comparePaired(cases([20, 1, 0], [10, 0, 1], [70, 1, 1]));
+    expect(exact.pValue).toBeCloseTo(0.0493686, 6);
+    for (const weight of [100, Math.PI, 0.1]) {
+      const scaled = comparePaired(cases([20, 1, 0, weight], [10, 0, 1, weight], [70, 1, 1, weight]));
+      expect(scaled.pValue).toBeCloseTo(exact.pValue, 12);
+      expect(scaled.difference).toBeCloseTo(exact.difference, 12);
+      expect(scaled.interval[0]).toBeCloseTo(exact.interval[0], 9);
+    }
+  });
+
   it('rejects fractions outside [0, 1] and negative weights', () => {
     expect(() => comparePaired(cases([1, 1.5, 1]))).toThrow(RangeError);
     expect(() => comparePaired(cases([1, 1, 1, -1]))).toThrow(RangeError);

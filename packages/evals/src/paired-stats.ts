@@ -160,14 +160,12 @@ export function comparePaired(cases: readonly PairedCase[], options: PairedOptio
   const standardError = Math.sqrt(Math.max(signFlipVariance - (difference * difference) / sample.m, 0));
   const interval = tangoInterval(sample, difference, normalQuantile(1 - (1 - confidence) / 2));
 
-  const values: number[] = [];
-  let observed = 0;
-  for (const c of cases) {
-    const d = c.candidate - c.baseline;
-    if (Math.abs(d) <= tie || c.weight === 0) continue;
-    values.push(c.weight * d);
-    observed += c.weight * d;
-  }
+  // The test statistic is Σ w_i d_i over the discordant cases, in units of their smallest weight
+  // (so equal weights of any size give the same lattice as weight 1).
+  const discordant = cases.filter((c) => Math.abs(c.candidate - c.baseline) > tie && c.weight > 0);
+  const unit = discordant.reduce((smallest, c) => Math.min(smallest, c.weight), Number.POSITIVE_INFINITY);
+  const values = discordant.map((c) => (c.weight / unit) * (c.candidate - c.baseline));
+  const observed = values.reduce((sum, x) => sum + x, 0);
   const test = signFlipPValue(values, observed);
 
   const alpha = 1 - confidence;
@@ -423,12 +421,22 @@ function onLattice(values: readonly number[]): number[] | undefined {
     const integers: number[] = [];
     for (const x of values) {
       const k = Math.round(x * scale);
-      if (Math.abs(x * scale - k) > 1e-7 * Math.max(1, Math.abs(k))) break;
+      if (Math.abs(x * scale - k) > 1e-9 * Math.max(1, Math.abs(k))) break;
       integers.push(k);
     }
-    if (integers.length === values.length) return integers;
+    if (integers.length === values.length) {
+      // Equal weights of 100 are the same lattice as weights of 1, with 100× fewer DP cells.
+      const divisor = integers.reduce((g, k) => greatestCommonDivisor(g, Math.abs(k)), 0);
+      return divisor > 1 ? integers.map((k) => k / divisor) : integers;
+    }
   }
   return undefined;
+}
+
+function greatestCommonDivisor(a: number, b: number): number {
+  let [x, y] = [a, b];
+  while (y !== 0) [x, y] = [y, x % y];
+  return x;
 }
 
 /**

@@ -12,7 +12,14 @@ import {
 import { promptParametersSchema } from '@airlock/registry';
 import { z } from 'zod';
 import { validateAssertion } from './assertion-values.ts';
-import { type Assertion, type AssertionType, assertionTypes, type EvalCase, type Suite } from './types.ts';
+import {
+  type Assertion,
+  type AssertionType,
+  assertionTypes,
+  type EvalCase,
+  type ModelParameters,
+  type Suite,
+} from './types.ts';
 
 const typeNames = new Set<string>(assertionTypes);
 
@@ -300,23 +307,27 @@ export function loadSuite(path: string, options: LoadSuiteOptions = {}): Suite {
       : 'template' in suiteFile.prompt
         ? [{ role: 'user' as const, content: suiteFile.prompt.template }]
         : suiteFile.prompt.messages;
-  const parameters = suiteFile.parameters;
   const suite: Omit<Suite, 'sha256'> = {
     name: suiteFile.name ?? basename(absolutePath).replace(/\.(ya?ml|jsonl)$/, ''),
     file,
     ...(suiteFile.model === undefined ? {} : { model: suiteFile.model }),
     ...(prompt === undefined ? {} : { prompt }),
-    parameters: {
-      ...(parameters.temperature === undefined ? {} : { temperature: parameters.temperature }),
-      ...(parameters.seed === undefined ? {} : { seed: parameters.seed }),
-      ...(parameters.max_tokens === undefined ? {} : { maxTokens: parameters.max_tokens }),
-      ...(parameters.top_p === undefined ? {} : { topP: parameters.top_p }),
-      ...(parameters.response_format === undefined ? {} : { responseFormat: parameters.response_format }),
-    },
+    parameters: toModelParameters(suiteFile.parameters),
     datasets,
     cases,
   };
   return { ...suite, sha256: suiteDigest(suite) };
+}
+
+/** Prompt parameters as prompt and suite files write them (snake_case) → what requests carry. */
+export function toModelParameters(parameters: z.output<typeof promptParametersSchema>): ModelParameters {
+  return {
+    ...(parameters.temperature === undefined ? {} : { temperature: parameters.temperature }),
+    ...(parameters.seed === undefined ? {} : { seed: parameters.seed }),
+    ...(parameters.max_tokens === undefined ? {} : { maxTokens: parameters.max_tokens }),
+    ...(parameters.top_p === undefined ? {} : { topP: parameters.top_p }),
+    ...(parameters.response_format === undefined ? {} : { responseFormat: parameters.response_format }),
+  };
 }
 
 /**

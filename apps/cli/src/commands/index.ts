@@ -14,6 +14,14 @@ import {
   datasetValidateCommand,
   datasetVerifyCommand,
 } from './dataset.ts';
+import {
+  evalBaselineSetCommand,
+  evalBaselineShowCommand,
+  evalCompareCommand,
+  evalListCommand,
+  evalRunCommand,
+  evalShowCommand,
+} from './eval.ts';
 import { initCommand } from './init.ts';
 import { policyLintCommand } from './policy-lint.ts';
 import {
@@ -65,6 +73,12 @@ export const commands: readonly CommandDefinition[] = [
   datasetGcCommand,
   datasetListCommand,
   datasetValidateCommand,
+  evalRunCommand,
+  evalCompareCommand,
+  evalListCommand,
+  evalShowCommand,
+  evalBaselineSetCommand,
+  evalBaselineShowCommand,
   costEstimateCommand,
   costDiffCommand,
   costPricesCommand,
@@ -85,6 +99,10 @@ export const groups: readonly CommandGroup[] = [
   {
     name: 'dataset',
     summary: 'datasets pinned by SHA-256: pin, push, pull, status, check, verify, checkout, gc, validate',
+  },
+  {
+    name: 'eval',
+    summary: 'run eval suites against the model, gate on pass rate and regression, compare runs',
   },
   { name: 'cost', summary: 'money before merge: prices with their date and source, estimates, tokens' },
   { name: 'policy', summary: 'lint a feature manifest against the release rules' },

@@ -1,0 +1,186 @@
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type OpenAITestServer, startOpenAIServer } from '@airlock/test-servers';
+import { temporaryDirectory } from '@airlock/vitest-config/temp-dir';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { runCli } from './cli-process.ts';
+
+let server: OpenAITestServer;
+
+beforeAll(async () => {
+  server = await startOpenAIServer();
+});
+afterAll(async () => {
+  await server.stop();
+});
+beforeEach(async () => {
+  await server.reset();
+  await server.setRules([
+    { when: { lastUserMessage: /refund/i }, reply: 'Refunds are accepted within 30 days of purchase.' },
+    { when: { lastUserMessage: /shipping/i }, reply: 'Shipping takes 3-5 business days.' },
+  ]);
+});
+
+const suite = `
+name: smoke
+model: openai/gpt-4o-mini-2024-07-18
+prompt:
+  template: "Answer briefly: {{question}}"
+dataset: golden.jsonl
+defaults:
+  assert:
+    - { type: icontains, value: "{{expected}}" }
+`;
+
+const golden = [
+  { id: 'refund', question: 'What is the refund window?', expected: '30 days', tags: ['smoke'] },
+  {
+    id: 'shipping',
+    question: 'How long does shipping take?',
+    expected: '3-5 business days',
+    tags: ['smoke'],
+  },
+]
+  .map((row) => JSON.stringify(row))
+  .join('\n');
+
+function project(baseURL = server.baseURL) {
+  const cwd = temporaryDirectory('airlock-eval-cli-');
+  writeFileSync(
+    join(cwd, 'airlock.yaml'),
+    `version: 1\nproviders:\n  openai:\n    base_url: ${baseURL}\n    api_key_env: TEST_OPENAI_KEY\n`,
+  );
+  writeFileSync(join(cwd, 'smoke.yaml'), suite);
+  writeFileSync(join(cwd, 'golden.jsonl'), `${golden}\n`);
+  const run = (args: string[], env: Record<string, string> = { TEST_OPENAI_KEY: 'sk-test' }) =>
+    runCli(args, { cwd, env: { AIRLOCK_ACTOR: 'dev@corp', ...env } });
+  return { cwd, run };
+}
+
+describe('airlock eval, end to end', () => {
+  it('runs a pinned suite, gates it, writes Markdown and JUnit, and compares with a baseline', {
+    timeout: 60_000,
+  }, async () => {
+    const { cwd, run } = project();
+    expect((await run(['dataset', 'pin', 'golden.jsonl'])).code).toBe(0);
+    const first = await run([
+      'eval',
+      'run',
+      'smoke.yaml',
+      '--feature',
+      'support-bot',
+      '--markdown',
+      'out/eval.md',
+      '--junit',
+      'out/eval.xml',
+    ]);
+    expect(first.stderr).toBe(
+      'smoke · openai/gpt-4o-mini-2024-07-18 · openai-compatible ' + `${server.baseURL}\n`,
+    );
+    expect(first.code).toBe(0);
+    expect(first.stdout).toMatch(
+      /pass rate 100\.0% \(2\/2\) · checks 2\/2 \(100\.0%\) · errors 0 · p95 \d+ ms · \$\d\.\d{4} per 1k requests/,
+    );
+    expect(first.stdout).toContain('gate: PASS');
+    const runId = /run (run_[0-9A-Z]+)/.exec(first.stdout)?.[1] as string;
+    expect(readFileSync(join(cwd, 'out/eval.md'), 'utf8')).toContain(
+      '| Accuracy (pass rate) | – | 100.0% | – |',
+    );
+    expect(readFileSync(join(cwd, 'out/eval.xml'), 'utf8')).toContain(
+      '<testcase classname="support-bot/smoke" name="refund"/>',
+    );
+    expect(existsSync(join(cwd, '.airlock', 'runs', `${runId}.jsonl`))).toBe(true);
+
+    expect((await run(['eval', 'baseline', 'set', runId])).code).toBe(0);
+    const baseline = JSON.parse(readFileSync(join(cwd, 'model_baseline.json'), 'utf8'));
+    expect(baseline).toMatchObject({
+      schema: 'airlock.model-baseline/v1',
+      run_id: runId,
+      cases: { refund: { pass: 1 } },
+    });
+
+    await server.setRules([
+      { when: { lastUserMessage: /shipping/i }, reply: 'Shipping takes 3-5 business days.' },
+    ]);
+    const second = await run([
+      'eval',
+      'run',
+      'smoke.yaml',
+      '--baseline',
+      'model_baseline.json',
+      '--json',
+      '--no-cache',
+    ]);
+    expect(second.code).toBe(1);
+    const report = JSON.parse(second.stdout);
+    expect(report.schema).toBe('airlock.eval-report/v1');
+    expect(report.gate.decision).toBe('blocked');
+    expect(
+      report.gate.checks.map((check: { id: string; status: string }) => `${check.id}:${check.status}`),
+    ).toEqual(expect.arrayContaining(['threshold:fail', 'regression:warn']));
+
+    const listed = await run(['eval', 'list', '--json']);
+    expect(JSON.parse(listed.stdout).runs).toHaveLength(2);
+    const compared = await run(['eval', 'compare', runId, report.run.id]);
+    expect(compared.stdout).toContain('| Accuracy (pass rate) | 100.0% | 50.0% | -50.0 pts |');
+  });
+
+  it('refuses a dataset changed after pinning: exit 2, names the file, and calls no provider', {
+    timeout: 60_000,
+  }, async () => {
+    const { cwd, run } = project();
+    expect((await run(['dataset', 'pin', 'golden.jsonl'])).code).toBe(0);
+    appendFileSync(
+      join(cwd, 'golden.jsonl'),
+      `${JSON.stringify({ id: 'new', question: 'refund?', expected: '30' })}\n`,
+    );
+    const refused = await run(['eval', 'run', 'smoke.yaml']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/^error: golden\.jsonl changed since it was pinned/);
+    expect(await server.requests()).toEqual([]);
+  });
+
+  it('says what is wrong when it cannot run: unpinned data, a bad suite, no key (2), no provider (4)', {
+    timeout: 60_000,
+  }, async () => {
+    const { cwd, run } = project();
+    const unpinned = await run(['eval', 'run', 'smoke.yaml']);
+    expect(unpinned.code).toBe(2);
+    expect(unpinned.stderr).toMatch(/golden\.jsonl is not pinned/);
+    expect((await run(['dataset', 'pin', 'golden.jsonl'])).code).toBe(0);
+
+    writeFileSync(
+      join(cwd, 'bad.yaml'),
+      'cases:\n  - id: a\n    vars: { input: hi }\n    assert: [{ type: contians, value: x }]\n',
+    );
+    const bad = await run(['eval', 'run', 'bad.yaml', '--model', 'openai/gpt-4o-2024-11-20']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^error: bad\.yaml:4:\d+: .*unknown assertion type "contians"/);
+
+    const noKey = await run(['eval', 'run', 'smoke.yaml'], {});
+    expect(noKey.code).toBe(2);
+    expect(noKey.stderr).toMatch(/TEST_OPENAI_KEY is not set/);
+
+    const down = project('http://127.0.0.1:9/v1');
+    writeFileSync(
+      join(down.cwd, 'smoke.yaml'),
+      suite.replace('dataset: golden.jsonl', 'cases: [{ id: a, vars: { question: q, expected: x } }]'),
+    );
+    const unreachable = await down.run(['eval', 'run', 'smoke.yaml']);
+    expect(unreachable.code).toBe(4);
+    expect(unreachable.stderr).toMatch(/provider is unreachable/);
+  });
+
+  it('records a cassette and replays it offline', { timeout: 60_000 }, async () => {
+    const { run } = project();
+    expect((await run(['dataset', 'pin', 'golden.jsonl'])).code).toBe(0);
+    expect((await run(['eval', 'run', 'smoke.yaml', '--record', 'smoke.cassette.jsonl'])).code).toBe(0);
+    const calls = (await server.requests()).length;
+    const replayed = await run(
+      ['eval', 'run', 'smoke.yaml', '--replay', 'smoke.cassette.jsonl', '--no-cache'],
+      {},
+    );
+    expect(replayed.code).toBe(0);
+    expect((await server.requests()).length).toBe(calls);
+  });
+});
