@@ -1,6 +1,7 @@
 import { httpStatusFor, isAirlockError, type Logger } from '@airlock/core';
 import type { PriceTable } from '@airlock/cost';
 import type { Datasets } from '@airlock/datasets';
+import type { EvalRunStore } from '@airlock/evals';
 import type { Registry } from '@airlock/registry';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { etag } from 'hono/etag';
@@ -13,6 +14,7 @@ import { requestIdMiddleware } from './middleware/request-id.ts';
 import { requestLogMiddleware } from './middleware/request-log.ts';
 import { registerCostRoutes } from './routes/cost.ts';
 import { registerDatasetRoutes } from './routes/datasets.ts';
+import { registerEvalRoutes } from './routes/evals.ts';
 import { type Readiness, registerHealthRoutes } from './routes/health.ts';
 import { registerRegistryRoutes } from './routes/registry.ts';
 
@@ -40,6 +42,8 @@ export interface AppDeps {
   datasets: Datasets;
   /** The price table (bundled data, under the project's override file). */
   prices: PriceTable;
+  /** Stored eval runs (read-only over HTTP). */
+  evalRuns: EvalRunStore;
   /** A monotonic clock in milliseconds, for request durations. */
   now?: () => number;
 }
@@ -85,6 +89,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   registerRegistryRoutes(app, deps.registry);
   registerDatasetRoutes(app, deps.datasets);
   registerCostRoutes(app, deps.prices);
+  registerEvalRoutes(app, deps.evalRuns);
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',

@@ -6,6 +6,7 @@ import type { ProjectConfig } from '@airlock/config';
 import { AirlockError, type Logger } from '@airlock/core';
 import { loadPriceTable } from '@airlock/cost';
 import { createDatasets, createLocalCache, createSqliteDatasetsStore } from '@airlock/datasets';
+import { createSqliteEvalRunStore } from '@airlock/evals';
 import { createRegistry, createSqliteRegistryStore } from '@airlock/registry';
 import { serve } from '@hono/node-server';
 import { createApp } from './app.ts';
@@ -41,6 +42,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       store: createSqliteDatasetsStore(database),
       cache: createLocalCache(options.config.cacheDir),
     }),
+    evalRuns: createSqliteEvalRunStore(database),
   });
   try {
     const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {

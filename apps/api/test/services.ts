@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { createBundledPriceTable } from '@airlock/cost';
 import { createDatasets, createLocalCache, createSqliteDatasetsStore } from '@airlock/datasets';
 import type { Database } from '@airlock/db';
+import { createSqliteEvalRunStore } from '@airlock/evals';
 import { createRegistry, createSqliteRegistryStore } from '@airlock/registry';
 
 /** The domain services createApp takes, over one test store (the cache beside the store file). */
@@ -13,5 +14,6 @@ export function servicesFor(database: Database) {
       store: createSqliteDatasetsStore(database),
       cache: createLocalCache(join(database.path, '..', 'cache')),
     }),
+    evalRuns: createSqliteEvalRunStore(database),
   };
 }
