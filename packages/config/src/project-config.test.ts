@@ -53,7 +53,7 @@ describe('airlock.yaml', () => {
       schema: projectConfigSchema,
     });
     expect(fromTemplate.store.path).toBe('.airlock/airlock.db');
-    expect(fromTemplate.providers.openai).toEqual({ type: 'openai', api_key_env: 'OPENAI_API_KEY' });
+    expect(fromTemplate.providers.openai).toEqual({ type: 'openai', api_key_env: 'OPENAI_API_KEY', stream: false });
   });
 
   it('reports every problem with its line and column', () => {
@@ -94,13 +94,13 @@ describe('airlock.yaml', () => {
 describe('airlock.yaml defaults and naming', () => {
   it('defaults to OpenAI as the provider, and a listed provider set replaces it', () => {
     expect(loadProjectConfig({ cwd: project() }).providers).toEqual({
-      openai: { type: 'openai', apiKeyEnv: 'OPENAI_API_KEY' },
+      openai: { type: 'openai', apiKeyEnv: 'OPENAI_API_KEY', stream: false },
     });
     const dir = project(
       'providers:\n  local:\n    base_url: http://127.0.0.1:8000/v1\n    api_key_env: LOCAL_KEY\n',
     );
     expect(loadProjectConfig({ cwd: dir }).providers).toEqual({
-      local: { type: 'openai', baseUrl: 'http://127.0.0.1:8000/v1', apiKeyEnv: 'LOCAL_KEY' },
+      local: { type: 'openai', baseUrl: 'http://127.0.0.1:8000/v1', apiKeyEnv: 'LOCAL_KEY', stream: false },
     });
   });
 

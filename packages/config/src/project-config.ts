@@ -18,6 +18,7 @@ export interface ProviderConfig {
   type: 'openai';
   baseUrl?: string;
   apiKeyEnv: string;
+  stream: boolean;
 }
 
 /** The project configuration as packages take it: absolute paths, camelCase, defaults applied. */
@@ -50,6 +51,7 @@ export function resolveProjectConfig(
     providers[name] = {
       type: provider.type,
       apiKeyEnv: provider.api_key_env,
+      stream: provider.stream,
       ...(provider.base_url === undefined ? {} : { baseUrl: provider.base_url }),
     };
   }

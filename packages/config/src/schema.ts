@@ -12,6 +12,8 @@ export const providerSchema = z.strictObject({
     .string()
     .regex(/^[A-Z_][A-Z0-9_]*$/, 'expected an environment variable name such as OPENAI_API_KEY')
     .default('OPENAI_API_KEY'),
+  /** Stream answers (time to first token, cut streams seen as errors); default: whole answers. */
+  stream: z.boolean().default(false),
 });
 
 /** An S3 (or S3-compatible) remote for dataset objects and shared deploy state. */
@@ -48,7 +50,7 @@ export const projectConfigSchema = z.strictObject({
   /** Without this key, OpenAI with its key from OPENAI_API_KEY; with it, exactly the providers listed. */
   providers: z
     .record(z.string().regex(/^[a-z][a-z0-9-]*$/, 'expected a lowercase provider name'), providerSchema)
-    .default({ openai: { type: 'openai', api_key_env: 'OPENAI_API_KEY' } }),
+    .default({ openai: { type: 'openai', api_key_env: 'OPENAI_API_KEY', stream: false } }),
 });
 
 /** `airlock.yaml` as written (before defaults). */

@@ -35,6 +35,8 @@ providers:
   openai:
     type: openai
     api_key_env: OPENAI_API_KEY
+    # Whole answers (false) or streamed ones (true: cut streams are caught as errors).
+    stream: false
 #   local:
 #     type: openai
 #     base_url: http://127.0.0.1:8000/v1

@@ -1,5 +1,19 @@
-import { countTokens as countCl100k } from 'gpt-tokenizer/encoding/cl100k_base';
-import { countTokens as countO200k } from 'gpt-tokenizer/encoding/o200k_base';
+import { createRequire } from 'node:module';
+
+// The encodings are big (o200k ~75 MB resident, cl100k ~43 MB): they load on the first count,
+// not when the package is imported, so a process that never counts tokens never pays for them.
+const require = createRequire(import.meta.url);
+type Counter = (text: string) => number;
+let o200k: Counter | undefined;
+let cl100k: Counter | undefined;
+const countO200k: Counter = (text) => {
+  o200k ??= (require('gpt-tokenizer/encoding/o200k_base') as { countTokens: Counter }).countTokens;
+  return o200k(text);
+};
+const countCl100k: Counter = (text) => {
+  cl100k ??= (require('gpt-tokenizer/encoding/cl100k_base') as { countTokens: Counter }).countTokens;
+  return cl100k(text);
+};
 
 export interface TokenCount {
   tokens: number;

@@ -9,7 +9,12 @@ export interface OpenAIProviderOptions {
   baseURL?: string;
   /** Per-call limit; a call past it is a `timeout` error (retried by the runner). */
   timeoutMs?: number;
-  /** Send `stream_options.include_usage` (some compatible servers reject it). Default true. */
+  /**
+   * Stream answers: a cut stream is seen as an error, never as a short answer. Default false:
+   * whole answers, about half the client work per call (a cut body is an error too).
+   */
+  stream?: boolean;
+  /** With streaming, ask for `usage` in the last chunk (some compatible servers reject it). Default true. */
   includeUsage?: boolean;
 }
 
@@ -62,40 +67,71 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): Provider {
     apiKey: options.apiKey,
     ...(options.baseURL === undefined ? {} : { baseURL: options.baseURL }),
     maxRetries: 0,
-    timeout: timeoutMs,
+    // The per-call timeout is ours (it covers the whole streamed answer, not just its headers).
+    timeout: timeoutMs * 2,
   });
   const includeUsage = options.includeUsage ?? true;
+  const stream = options.stream ?? false;
   return {
     description: `openai-compatible ${options.baseURL ?? 'https://api.openai.com/v1'}`,
     async complete(request: CompletionRequest, { signal }): Promise<Completion> {
       const model = parseModelId(request.model).name;
       const { parameters } = request;
       const started = performance.now();
-      // The per-call timeout covers the whole answer, not just its first byte.
-      const timeout = AbortSignal.timeout(timeoutMs);
-      const combined = AbortSignal.any([signal, timeout]);
+      // One controller per call: the caller's stop and the per-call timeout both abort it, and
+      // both links are removed when the call ends (no timers or listeners outlive the call).
+      const controller = new AbortController();
+      let timedOut = false;
+      const timer = setTimeout(() => {
+        timedOut = true;
+        controller.abort();
+      }, timeoutMs);
+      const onStop = () => controller.abort();
+      signal.addEventListener('abort', onStop, { once: true });
+      const body = {
+        model,
+        messages: request.messages,
+        ...(parameters.temperature === undefined ? {} : { temperature: parameters.temperature }),
+        ...(parameters.seed === undefined ? {} : { seed: parameters.seed }),
+        ...(parameters.maxTokens === undefined ? {} : { max_tokens: parameters.maxTokens }),
+        ...(parameters.topP === undefined ? {} : { top_p: parameters.topP }),
+        ...(parameters.responseFormat === undefined
+          ? {}
+          : { response_format: { type: parameters.responseFormat } }),
+      };
       try {
-        const stream = await client.chat.completions.create(
-          {
-            model,
-            messages: request.messages,
-            stream: true,
-            ...(includeUsage ? { stream_options: { include_usage: true } } : {}),
-            ...(parameters.temperature === undefined ? {} : { temperature: parameters.temperature }),
-            ...(parameters.seed === undefined ? {} : { seed: parameters.seed }),
-            ...(parameters.maxTokens === undefined ? {} : { max_tokens: parameters.maxTokens }),
-            ...(parameters.topP === undefined ? {} : { top_p: parameters.topP }),
-            ...(parameters.responseFormat === undefined
-              ? {}
-              : { response_format: { type: parameters.responseFormat } }),
-          },
-          { signal: combined },
+        if (!stream) {
+          const answer = await client.chat.completions.create(
+            { ...body, stream: false },
+            { signal: controller.signal },
+          );
+          const choice = answer.choices[0];
+          if (!choice) throw new ProviderError('truncated', 'the answer has no choices');
+          return {
+            output: choice.message.content ?? '',
+            finishReason: choice.finish_reason,
+            latencyMs: performance.now() - started,
+            ...(answer.usage
+              ? {
+                  usage: {
+                    inputTokens: answer.usage.prompt_tokens,
+                    outputTokens: answer.usage.completion_tokens,
+                    cachedInputTokens: answer.usage.prompt_tokens_details?.cached_tokens ?? 0,
+                  },
+                }
+              : {}),
+            ...(answer.model ? { servedModel: answer.model } : {}),
+          };
+        }
+        const chunks = await client.chat.completions.create(
+          { ...body, stream: true, ...(includeUsage ? { stream_options: { include_usage: true } } : {}) },
+          { signal: controller.signal },
         );
         let output = '';
         let finishReason: string | undefined;
         let servedModel: string | undefined;
         let usage: Completion['usage'];
-        for await (const chunk of stream) {
+        for await (const chunk of chunks) {
           servedModel ??= chunk.model;
           const choice = chunk.choices[0];
           if (choice?.delta?.content) output += choice.delta.content;
@@ -119,10 +155,13 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): Provider {
           ...(servedModel ? { servedModel } : {}),
         };
       } catch (error) {
-        if (timeout.aborted && !signal.aborted) {
+        if (timedOut && !signal.aborted) {
           throw new ProviderError('timeout', `no complete answer within ${timeoutMs} ms`);
         }
         throw classify(error, timeoutMs);
+      } finally {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', onStop);
       }
     },
   };

@@ -227,11 +227,31 @@ cases:
     expect(result?.error).toMatch(/^server: HTTP 500/);
   });
 
-  it('counts a truncated stream as an error', async () => {
-    await server.addFault({ fault: { kind: 'truncate', afterChunks: 1 } });
-    const results = await run(suiteFrom(oneCase), { retry: { attempts: 1 } });
-    expect(results.get('one')?.status).toBe('error');
-    expect(results.get('one')?.error).toMatch(/^truncated/);
+  it('counts a truncated stream as an error, and a cut whole answer too', async () => {
+    const streaming = createOpenAIProvider({ apiKey: 'test', baseURL: server.baseURL, stream: true });
+    await server.addFault({ fault: { kind: 'truncate', afterChunks: 1 }, times: 1 });
+    const streamed = await run(suiteFrom(oneCase), { provider: streaming, retry: { attempts: 1 } });
+    expect(streamed.get('one')?.status).toBe('error');
+    expect(streamed.get('one')?.error).toMatch(/^truncated/);
+    await server.addFault({ fault: { kind: 'truncate' }, times: 1 });
+    const whole = await run(suiteFrom(oneCase), { retry: { attempts: 1 } });
+    expect(whole.get('one')?.status).toBe('error');
+    expect(whole.get('one')?.error).toMatch(/^truncated/);
+    // Retried, the same cut passes on the next attempt.
+    await server.addFault({ fault: { kind: 'truncate', afterChunks: 1 }, times: 1 });
+    const retried = await run(suiteFrom(oneCase), { provider: streaming });
+    expect(retried.get('one')).toMatchObject({ status: 'pass', attempts: 2 });
+  });
+
+  it('streams answers when asked, with usage from the last chunk', async () => {
+    const streaming = createOpenAIProvider({ apiKey: 'test', baseURL: server.baseURL, stream: true });
+    const results = await run(suiteFrom(oneCase), { provider: streaming });
+    expect(results.get('one')?.status).toBe('pass');
+    expect(results.get('one')?.usage?.outputTokens).toBeGreaterThan(0);
+    expect((await server.requests())[0]?.body).toMatchObject({
+      stream: true,
+      stream_options: { include_usage: true },
+    });
   });
 
   it('a javascript check that never returns fails only its own case', async () => {

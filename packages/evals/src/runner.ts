@@ -306,6 +306,13 @@ export async function* runSuite(suite: Suite, options: RunSuiteOptions): AsyncGe
     wake?.();
     wake = undefined;
   };
+  // Backpressure: a worker whose result the consumer has not taken yet (say, it is waiting for
+  // the disk) waits before starting another call, so results never pile up in memory.
+  const spaceWaiters: (() => void)[] = [];
+  const releaseSpace = (all = false) => {
+    while (spaceWaiters.length > 0 && (all || ready.length < concurrency)) spaceWaiters.shift()?.();
+  };
+  signal.addEventListener('abort', () => releaseSpace(true), { once: true });
   const worker = async () => {
     try {
       while (!signal.aborted && next < total) {
@@ -317,6 +324,9 @@ export async function* runSuite(suite: Suite, options: RunSuiteOptions): AsyncGe
         if (result && !fatal) {
           ready.push(result);
           notify();
+          if (ready.length >= concurrency && !signal.aborted) {
+            await new Promise<void>((resolve) => spaceWaiters.push(resolve));
+          }
         }
       }
     } catch (error) {
@@ -331,7 +341,11 @@ export async function* runSuite(suite: Suite, options: RunSuiteOptions): AsyncGe
   const workers = Array.from({ length: running }, worker);
   try {
     for (;;) {
-      while (ready.length > 0) yield ready.shift() as CaseResult;
+      while (ready.length > 0) {
+        const result = ready.shift() as CaseResult;
+        releaseSpace();
+        yield result;
+      }
       if (running === 0) break;
       await new Promise<void>((resolve) => {
         wake = resolve;

@@ -1,0 +1,133 @@
+// Eval engine speed and memory targets (issue 6), against the OpenAI-compatible test server in
+// its own process (so its work is not counted as the engine's):
+//   latency   2,000 cases × 3 deterministic checks, 20 ms provider latency, concurrency 16:
+//             wall ≤ 1.3 × the provider-bound floor (cases ÷ concurrency × latency),
+//             engine CPU ≤ 0.5 ms per case, peak RSS ≤ 150 MB
+//   throughput the same suite at 0 ms latency: ≥ 2,000 cases/s
+//   memory    20,000 cases: peak RSS ≤ 200 MB (in a fresh process)
+// Run: pnpm --filter @airlock/bench run evals [latency|throughput|memory ...]
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createOpenAIProvider, executeRun, type Suite } from '@airlock/evals';
+import { connectOpenAIControl } from '@airlock/test-servers';
+
+const [phaseArgument, ...rest] = process.argv.slice(2);
+
+function suiteOf(cases: number): Suite {
+  return {
+    name: `bench-${cases}`,
+    file: 'bench',
+    sha256: '0'.repeat(64),
+    model: 'openai/gpt-4o-mini-2024-07-18',
+    parameters: { temperature: 0 },
+    datasets: [],
+    cases: Array.from({ length: cases }, (_, index) => ({
+      id: `case-${index}`,
+      vars: { input: `Question number ${index}: what is the refund window?` },
+      tags: index % 10 === 0 ? ['locale:fr'] : [],
+      weight: 1,
+      assert: [
+        { type: 'contains', negate: false, value: 'refund', weight: 1 },
+        { type: 'max-words', negate: false, value: 50, weight: 1 },
+        { type: 'contains', negate: true, value: 'error', weight: 1 },
+      ],
+    })),
+  };
+}
+
+/** Starts the test server in a child process; resolves with its addresses. */
+function startServerProcess(): Promise<{ child: ChildProcess; baseURL: string; origin: string }> {
+  const code = `
+    import { startOpenAIServer } from '@airlock/test-servers';
+    const server = await startOpenAIServer();
+    console.log(JSON.stringify({ baseURL: server.baseURL, origin: server.origin }));
+    process.stdin.on('end', () => server.stop().then(() => process.exit(0)));
+    process.stdin.resume();`;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', code], {
+    cwd: import.meta.dirname,
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  return new Promise((resolve, reject) => {
+    child.stdout?.once('data', (chunk: Buffer) => resolve({ child, ...JSON.parse(chunk.toString()) }));
+    child.once('error', reject);
+  });
+}
+
+async function run(cases: number, baseURL: string, concurrency: number) {
+  const folder = mkdtempSync(join(tmpdir(), 'airlock-bench-evals-'));
+  try {
+    const provider = createOpenAIProvider({ apiKey: 'bench', baseURL });
+    const cpu = process.cpuUsage();
+    const started = performance.now();
+    const { run } = await executeRun(suiteOf(cases), {
+      provider,
+      concurrency,
+      resultsFile: join(folder, 'results.jsonl'),
+    });
+    const wallMs = performance.now() - started;
+    const used = process.cpuUsage(cpu);
+    if (run.metrics.results !== cases || run.metrics.errors > 0) {
+      throw new Error(
+        `expected ${cases} clean results, got ${run.metrics.results} with ${run.metrics.errors} errors`,
+      );
+    }
+    return { wallMs, cpuMsPerCase: (used.user + used.system) / 1000 / cases, passRate: run.metrics.passRate };
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+  }
+}
+
+const peakRssMb = () => process.resourceUsage().maxRSS / 1024;
+
+if (phaseArgument === '--child-memory') {
+  // A fresh process, so the peak is this run's alone.
+  const [baseURL, cases] = rest as [string, string];
+  await run(Number(cases), baseURL, 16);
+  console.log(JSON.stringify({ peakRssMb: peakRssMb() }));
+  process.exit(0);
+}
+
+const selected = new Set([phaseArgument, ...rest].filter((value): value is string => value !== undefined));
+const wants = (name: string) => selected.size === 0 || selected.has(name);
+const server = await startServerProcess();
+const control = connectOpenAIControl(server.origin);
+try {
+  await control.setRules([{ reply: 'Refunds are accepted within 30 days of purchase, with the receipt.' }]);
+  // Warm up the connection pool and the JIT (not measured).
+  await run(200, server.baseURL, 16);
+
+  if (wants('latency')) {
+    await control.addFault({ fault: { kind: 'latency', ms: 20 } });
+    const cases = 2000;
+    const concurrency = 16;
+    const floorMs = (cases / concurrency) * 20;
+    const result = await run(cases, server.baseURL, concurrency);
+    await control.reset();
+    await control.setRules([{ reply: 'Refunds are accepted within 30 days of purchase, with the receipt.' }]);
+    console.log(
+      `latency    2,000 cases at 20 ms, concurrency 16: ${(result.wallMs / 1000).toFixed(2)} s vs floor ${(floorMs / 1000).toFixed(2)} s → ratio ${(result.wallMs / floorMs).toFixed(2)} (target ≤ 1.3); engine CPU ${result.cpuMsPerCase.toFixed(3)} ms/case (target ≤ 0.5); peak RSS ${peakRssMb().toFixed(0)} MB (target ≤ 150)`,
+    );
+  }
+  if (wants('throughput')) {
+    const cases = 2000;
+    const result = await run(cases, server.baseURL, 16);
+    const perSecond = cases / (result.wallMs / 1000);
+    console.log(
+      `throughput 2,000 cases at 0 ms: ${perSecond.toFixed(0)} cases/s (target ≥ 2,000); engine CPU ${result.cpuMsPerCase.toFixed(3)} ms/case`,
+    );
+  }
+  if (wants('memory')) {
+    const cases = 20_000;
+    const output = execFileSync(
+      process.execPath,
+      [join(import.meta.dirname, 'evals.ts'), '--child-memory', server.baseURL, String(cases)],
+      { encoding: 'utf8' },
+    );
+    const { peakRssMb: peak } = JSON.parse(output.trim().split('\n').pop() as string);
+    console.log(`memory     20,000 cases: peak RSS ${peak.toFixed(0)} MB (target ≤ 200)`);
+  }
+} finally {
+  server.child.stdin?.end();
+}
