@@ -5,12 +5,14 @@
 //             engine CPU ≤ 0.5 ms per case, peak RSS ≤ 150 MB
 //   throughput the same suite at 0 ms latency: ≥ 2,000 cases/s
 //   memory    20,000 cases: peak RSS ≤ 200 MB (in a fresh process)
+//   engine    the same work with an in-process provider (no SDK, no HTTP): what the engine
+//             itself costs, to tell it apart from the openai SDK's client work
 // Run: pnpm --filter @airlock/bench run evals [latency|throughput|memory ...]
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createOpenAIProvider, executeRun, type Suite } from '@airlock/evals';
+import { createOpenAIProvider, executeRun, type Provider, type Suite } from '@airlock/evals';
 import { connectOpenAIControl } from '@airlock/test-servers';
 
 const [phaseArgument, ...rest] = process.argv.slice(2);
@@ -55,10 +57,25 @@ function startServerProcess(): Promise<{ child: ChildProcess; baseURL: string; o
   });
 }
 
-async function run(cases: number, baseURL: string, concurrency: number) {
+/** Answers in the next turn of the event loop, with no SDK or HTTP work at all. */
+const inProcess: Provider = {
+  description: 'in-process',
+  complete: () =>
+    new Promise((resolve) =>
+      setImmediate(() =>
+        resolve({
+          output: 'Refunds are accepted within 30 days of purchase, with the receipt.',
+          latencyMs: 0,
+          usage: { inputTokens: 20, outputTokens: 14, cachedInputTokens: 0 },
+        }),
+      ),
+    ),
+};
+
+async function run(cases: number, baseURL: string, concurrency: number, direct = false) {
   const folder = mkdtempSync(join(tmpdir(), 'airlock-bench-evals-'));
   try {
-    const provider = createOpenAIProvider({ apiKey: 'bench', baseURL });
+    const provider = direct ? inProcess : createOpenAIProvider({ apiKey: 'bench', baseURL });
     const cpu = process.cpuUsage();
     const started = performance.now();
     const { run } = await executeRun(suiteOf(cases), {
@@ -80,11 +97,12 @@ async function run(cases: number, baseURL: string, concurrency: number) {
 }
 
 const peakRssMb = () => process.resourceUsage().maxRSS / 1024;
+const baselineRssMb = process.memoryUsage().rss / 1024 / 1024;
 
 if (phaseArgument === '--child-memory') {
   // A fresh process, so the peak is this run's alone.
-  const [baseURL, cases] = rest as [string, string];
-  await run(Number(cases), baseURL, 16);
+  const [baseURL, cases, direct] = rest as [string, string, string | undefined];
+  await run(Number(cases), baseURL, 16, direct === 'direct');
   console.log(JSON.stringify({ peakRssMb: peakRssMb() }));
   process.exit(0);
 }
@@ -127,6 +145,18 @@ try {
     );
     const { peakRssMb: peak } = JSON.parse(output.trim().split('\n').pop() as string);
     console.log(`memory     20,000 cases: peak RSS ${peak.toFixed(0)} MB (target ≤ 200)`);
+  }
+  if (wants('engine')) {
+    const result = await run(2000, server.baseURL, 16, true);
+    const output = execFileSync(
+      process.execPath,
+      [join(import.meta.dirname, 'evals.ts'), '--child-memory', server.baseURL, '20000', 'direct'],
+      { encoding: 'utf8' },
+    );
+    const { peakRssMb: peak } = JSON.parse(output.trim().split('\n').pop() as string);
+    console.log(
+      `engine     in-process provider: ${(2000 / (result.wallMs / 1000)).toFixed(0)} cases/s, CPU ${result.cpuMsPerCase.toFixed(3)} ms/case; 20,000 cases peak RSS ${peak.toFixed(0)} MB; RSS after loading the packages, before any case: ${baselineRssMb.toFixed(0)} MB`,
+    );
   }
 } finally {
   server.child.stdin?.end();
