@@ -96,7 +96,7 @@ describe('airlock, run as a process', () => {
             'db/0001_meta',
             'registry/0001_models_prompts_audit',
             'datasets/0001_versions_stat_cache',
-          'evals/0001_runs_outcomes_cache',
+            'evals/0001_runs_outcomes_cache',
           ],
         },
       },

@@ -91,6 +91,14 @@ describe('airlock eval, end to end', () => {
     );
     expect(existsSync(join(cwd, '.airlock', 'runs', `${runId}.jsonl`))).toBe(true);
 
+    // The cost estimator prefers what the run measured (the provider's usage) to guesses.
+    const estimate = await run(['cost', 'estimate', '--from-run', runId, '--requests', '1000000', '--json']);
+    expect(estimate.code).toBe(0);
+    const measured = JSON.parse(estimate.stdout);
+    expect(measured.model).toBe('openai/gpt-4o-mini-2024-07-18');
+    expect(measured.measuredIn).toMatch(new RegExp(`^tokens measured in eval run ${runId} over 2 calls`));
+    expect(measured.request.inputTokens).toBeGreaterThan(5);
+
     expect((await run(['eval', 'baseline', 'set', runId])).code).toBe(0);
     const baseline = JSON.parse(readFileSync(join(cwd, 'model_baseline.json'), 'utf8'));
     expect(baseline).toMatchObject({

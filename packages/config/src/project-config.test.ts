@@ -53,7 +53,11 @@ describe('airlock.yaml', () => {
       schema: projectConfigSchema,
     });
     expect(fromTemplate.store.path).toBe('.airlock/airlock.db');
-    expect(fromTemplate.providers.openai).toEqual({ type: 'openai', api_key_env: 'OPENAI_API_KEY', stream: false });
+    expect(fromTemplate.providers.openai).toEqual({
+      type: 'openai',
+      api_key_env: 'OPENAI_API_KEY',
+      stream: false,
+    });
   });
 
   it('reports every problem with its line and column', () => {

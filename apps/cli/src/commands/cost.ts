@@ -12,6 +12,7 @@ import {
   requirePrice,
   type TokenPrice,
 } from '@airlock/cost';
+import { createSqliteEvalRunStore } from '@airlock/evals';
 import { featureManifestSchema } from '@airlock/registry';
 import type { CommandDefinition, OptionValues } from '../command.ts';
 import type { CommandContext } from '../context.ts';
@@ -57,6 +58,30 @@ const trafficOptions = {
   },
 } as const;
 
+/** The average request an eval run measured: the provider's usage over the calls that answered. */
+function measuredShape(context: CommandContext, runId: string) {
+  const run = createSqliteEvalRunStore(context.store()).getRun(runId);
+  if (!run)
+    throw new AirlockError(
+      'NOT_FOUND',
+      `no eval run ${runId} in this project's store (see airlock eval list)`,
+    );
+  const calls = run.metrics.results - run.metrics.errors;
+  if (calls === 0)
+    throw new AirlockError('PRECONDITION_FAILED', `eval run ${runId} has no answered calls to measure`);
+  const { tokens } = run.metrics;
+  const shape = {
+    inputTokens: tokens.input / calls,
+    outputTokens: tokens.output / calls,
+    cachedInputTokens: tokens.cachedInput / calls,
+  };
+  return {
+    model: run.model,
+    shape,
+    source: `tokens measured in eval run ${run.id} over ${calls} calls: ${shape.inputTokens.toFixed(1)} in, ${shape.outputTokens.toFixed(1)} out on average`,
+  };
+}
+
 /** One average request, from the traffic options. */
 function requestShape(options: OptionValues) {
   return {
@@ -85,6 +110,12 @@ export const costEstimateCommand: CommandDefinition = {
       description: 'the model id, e.g. openai/gpt-4o-2024-11-20',
     },
     ...trafficOptions,
+    'from-run': {
+      type: 'string',
+      valueName: 'run',
+      description:
+        'use the tokens measured in an eval run (the provider’s usage) instead of --input/--output-tokens',
+    },
     batch: { type: 'boolean', description: 'price at the batch API rates' },
     ...pricesOption,
   },
@@ -95,19 +126,27 @@ export const costEstimateCommand: CommandDefinition = {
         'airlock cost estimate --model openai/gpt-4o-2024-11-20 --requests 1000000 --input-tokens 500 --output-tokens 150',
       description: 'seed 003’s example: $2,750.00 a month at $2.50/$10 per million tokens',
     },
+    {
+      command: 'airlock cost estimate --from-run run_01J… --requests 1000000',
+      description: 'the run’s model and its measured average tokens per call',
+    },
   ],
   async run(context, options) {
-    if (typeof options.model !== 'string') throw new AirlockError('INVALID_INPUT', '--model is required');
-    const entry = requirePrice(priceTable(context, options), options.model);
+    const measured =
+      typeof options['from-run'] === 'string' ? measuredShape(context, options['from-run']) : undefined;
+    const model = typeof options.model === 'string' ? options.model : measured?.model;
+    if (model === undefined) throw new AirlockError('INVALID_INPUT', '--model is required');
+    const entry = requirePrice(priceTable(context, options), model);
     const estimate = estimateMonthly(
       entry,
       {
-        ...requestShape(options),
+        ...(measured ? measured.shape : requestShape(options)),
         batch: options.batch === true,
       },
       positiveInteger('requests', options.requests),
     );
-    context.output.result(estimate, () => [
+    context.output.result({ ...estimate, ...(measured ? { measuredIn: measured.source } : {}) }, () => [
+      ...(measured ? [context.output.dim(measured.source)] : []),
       `${context.output.bold(estimate.model)}: ${estimate.monthlyRequests.toLocaleString('en-US')} requests/month`,
       `input    ${usd(estimate.monthlyInputCost)} / month`,
       `output   ${usd(estimate.monthlyOutputCost)} / month`,

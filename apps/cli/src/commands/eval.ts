@@ -398,6 +398,7 @@ export const evalRunCommand: CommandDefinition = {
       runId,
       ...(prompt ? { prompt: prompt.messages, promptRef: prompt.ref, parameters: prompt.parameters } : {}),
       ...(feature === undefined ? {} : { feature }),
+      ...(typeof options.release === 'string' ? { release: options.release } : {}),
       ...(price ? { price } : {}),
       ...(options['no-cache'] === true ? {} : { cache: createSqliteResponseCache(context.store()) }),
       ...(tags ? { tags } : {}),
