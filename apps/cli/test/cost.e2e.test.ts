@@ -155,6 +155,32 @@ describe('airlock cost diff', () => {
       '| Fallback | openai/gpt-4o-mini-2024-07-18 (10%) | openai/gpt-4o-mini-2024-07-18 (10%) | |',
     );
     expect(result.stdout).toContain('| Cost / month | $165.00 | $2,491.50 | +$2,326.50 (+1410.0%) |');
+
+    // The candidate's monthly budget is a gate; the text table signs deltas as Markdown does.
+    writeFileSync(
+      join(cwd, 'pr.yaml'),
+      `${manifest('openai/gpt-4o-2024-11-20')}budgets:\n  monthly_usd_max: 2000\n`,
+    );
+    const traffic = [
+      '--requests',
+      '1000000',
+      '--input-tokens',
+      '500',
+      '--output-tokens',
+      '150',
+      '--fallback-share',
+      '0.1',
+    ];
+    const over = await runCli(['cost', 'diff', 'main.yaml', 'pr.yaml', ...traffic], { cwd });
+    expect(over.code).toBe(1);
+    expect(over.stdout).toMatch(
+      /fallback +openai\/gpt-4o-mini-2024-07-18 \(10%\) +openai\/gpt-4o-mini-2024-07-18 \(10%\)/,
+    );
+    expect(over.stdout).toMatch(/per month +\$165\.00 +\$2,491\.50 +\+\$2,326\.50 \(\+1410\.0%\)/);
+    expect(over.stdout).toContain("over the candidate's monthly budget of $2,000.00 ($2,491.50 / month)");
+    const back = await runCli(['cost', 'diff', 'pr.yaml', 'main.yaml', ...traffic], { cwd });
+    expect(back.code).toBe(0);
+    expect(back.stdout).toMatch(/per month +\$2,491\.50 +\$165\.00 +-\$2,326\.50/);
     const unknown = await runCli(
       [
         'cost',

@@ -241,19 +241,25 @@ function configFor(
   table: PriceTable,
   argument: string,
   fallbackShare: number,
-): CostConfig {
+): { config: CostConfig; monthlyBudget?: number } {
   if (/\.ya?ml$/.test(argument)) {
     const manifest = readYamlFile(resolve(context.io.cwd, argument), featureManifestSchema, argument);
+    const monthlyBudget = manifest.budgets.monthly_usd_max;
     return {
-      label: argument,
-      model: requirePrice(table, manifest.model),
-      ...(manifest.fallback_model === undefined
-        ? {}
-        : { fallback: requirePrice(table, manifest.fallback_model), fallbackShare }),
+      config: {
+        label: argument,
+        model: requirePrice(table, manifest.model),
+        ...(manifest.fallback_model === undefined
+          ? {}
+          : { fallback: requirePrice(table, manifest.fallback_model), fallbackShare }),
+      },
+      ...(monthlyBudget === undefined ? {} : { monthlyBudget }),
     };
   }
-  return { label: argument, model: requirePrice(table, argument) };
+  return { config: { label: argument, model: requirePrice(table, argument) } };
 }
+
+const signedUsd = (value: number) => `${value < 0 ? '-' : '+'}${usd(Math.abs(value))}`;
 
 export const costDiffCommand: CommandDefinition = {
   words: ['cost', 'diff'],
@@ -297,43 +303,62 @@ export const costDiffCommand: CommandDefinition = {
       );
     }
     const table = priceTable(context, options);
+    const candidateConfig = configFor(context, table, candidate, share);
     const diff = diffCosts(
-      configFor(context, table, baseline, share),
-      configFor(context, table, candidate, share),
+      configFor(context, table, baseline, share).config,
+      candidateConfig.config,
       {
         ...requestShape(options),
       },
       positiveInteger('requests', options.requests),
     );
+    // The candidate manifest's monthly budget (budgets.monthly_usd_max) is a gate: over it, exit 1.
+    const budget = candidateConfig.monthlyBudget;
+    const overBudget = budget !== undefined && diff.candidate.perMonth > budget;
+    const budgetLine =
+      budget === undefined
+        ? undefined
+        : `${overBudget ? 'over' : 'within'} the candidate's monthly budget of ${usd(budget)} (${usd(diff.candidate.perMonth)} / month)`;
     if (options.markdown === true && !context.output.json) {
       context.io.stdout.write(diffMarkdown(diff));
-      return 0;
+      if (budgetLine)
+        context.io.stdout.write(
+          `\n${overBudget ? '❌' : '✅'} ${budgetLine[0]?.toUpperCase()}${budgetLine.slice(1)}.\n`,
+        );
+      return overBudget ? 1 : 0;
     }
     const percent =
       diff.percentChange === undefined
         ? ''
         : ` (${diff.percentChange > 0 ? '+' : ''}${diff.percentChange.toFixed(1)}%)`;
-    context.output.result(diff, () => [
-      ...formatTable(
-        ['', 'BASELINE', 'CANDIDATE', 'DELTA'],
-        [
-          ['model', diff.baseline.model, diff.candidate.model, ''],
+    context.output.result(
+      { ...diff, ...(budget === undefined ? {} : { monthlyBudget: budget, overBudget }) },
+      () => [
+        ...formatTable(
+          ['', 'BASELINE', 'CANDIDATE', 'DELTA'],
           [
-            'per request',
-            usd(diff.baseline.perRequest),
-            usd(diff.candidate.perRequest),
-            `${usd(diff.deltaPerRequest)}${percent}`,
+            ['model', diff.baseline.model, diff.candidate.model, ''],
+            ...(diff.baseline.fallback || diff.candidate.fallback
+              ? [['fallback', diff.baseline.fallback ?? '-', diff.candidate.fallback ?? '-', '']]
+              : []),
+            [
+              'per request',
+              usd(diff.baseline.perRequest),
+              usd(diff.candidate.perRequest),
+              `${signedUsd(diff.deltaPerRequest)}${percent}`,
+            ],
+            [
+              'per month',
+              usd(diff.baseline.perMonth),
+              usd(diff.candidate.perMonth),
+              `${signedUsd(diff.deltaPerMonth)}${percent}`,
+            ],
           ],
-          [
-            'per month',
-            usd(diff.baseline.perMonth),
-            usd(diff.candidate.perMonth),
-            `${usd(diff.deltaPerMonth)}${percent}`,
-          ],
-        ],
-      ),
-      `prices as of ${diff.pricesAsOf} from ${diff.priceSource}`,
-    ]);
-    return 0;
+        ),
+        `prices as of ${diff.pricesAsOf} from ${diff.priceSource}`,
+        ...(budgetLine ? [overBudget ? context.output.red(budgetLine) : budgetLine] : []),
+      ],
+    );
+    return overBudget ? 1 : 0;
   },
 };
