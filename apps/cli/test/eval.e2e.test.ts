@@ -1,4 +1,4 @@
-import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type OpenAITestServer, startOpenAIServer } from '@airlock/test-servers';
 import { temporaryDirectory } from '@airlock/vitest-config/temp-dir';
@@ -75,11 +75,11 @@ describe('airlock eval, end to end', () => {
       'out/eval.xml',
     ]);
     expect(first.stderr).toBe(
-      'smoke · openai/gpt-4o-mini-2024-07-18 · openai-compatible ' + `${server.baseURL}\n`,
+      `smoke · openai/gpt-4o-mini-2024-07-18 · openai-compatible ${server.baseURL}\n`,
     );
     expect(first.code).toBe(0);
     expect(first.stdout).toMatch(
-      /pass rate 100\.0% \(2\/2\) · checks 2\/2 \(100\.0%\) · errors 0 · p95 \d+ ms · \$\d\.\d{4} per 1k requests/,
+      /pass rate 100\.0% \(2\/2 cases passed\) · checks 2\/2 \(100\.0%\) · errors 0 · p95 \d+ ms · \$\d\.\d{4} per 1k requests/,
     );
     expect(first.stdout).toContain('gate: PASS');
     const runId = /run (run_[0-9A-Z]+)/.exec(first.stdout)?.[1] as string;
@@ -179,16 +179,60 @@ describe('airlock eval, end to end', () => {
     expect(unreachable.stderr).toMatch(/provider is unreachable/);
   });
 
-  it('records a cassette and replays it offline', { timeout: 60_000 }, async () => {
-    const { run } = project();
+  it('records a cassette and replays it offline, never through the response cache', {
+    timeout: 60_000,
+  }, async () => {
+    const { cwd, run } = project();
     expect((await run(['dataset', 'pin', 'golden.jsonl'])).code).toBe(0);
-    expect((await run(['eval', 'run', 'smoke.yaml', '--record', 'smoke.cassette.jsonl'])).code).toBe(0);
+    // A first run fills the response cache; recording must still ask the provider for everything.
+    expect((await run(['eval', 'run', 'smoke.yaml'])).code).toBe(0);
+    expect((await run(['eval', 'run', 'smoke.yaml', '--record', 'cassettes/smoke.jsonl'])).code).toBe(0);
+    expect(readFileSync(join(cwd, 'cassettes/smoke.jsonl'), 'utf8').trim().split('\n')).toHaveLength(2);
     const calls = (await server.requests()).length;
-    const replayed = await run(
-      ['eval', 'run', 'smoke.yaml', '--replay', 'smoke.cassette.jsonl', '--no-cache'],
-      {},
-    );
+    const replayed = await run(['eval', 'run', 'smoke.yaml', '--replay', 'cassettes/smoke.jsonl'], {});
     expect(replayed.code).toBe(0);
+    expect(replayed.stdout).not.toContain('from cache');
     expect((await server.requests()).length).toBe(calls);
+    // Replaying another cassette answers nothing from the cache either.
+    writeFileSync(join(cwd, 'empty.jsonl'), '');
+    const empty = await run(['eval', 'run', 'smoke.yaml', '--replay', 'empty.jsonl', '--json'], {});
+    expect(empty.code).toBe(1);
+    expect(JSON.parse(empty.stdout).run.metrics.errors).toBe(2);
+  });
+
+  it('refuses what would be silently wrong: a misspelled feature, a folder as a report, a broken baseline', {
+    timeout: 60_000,
+  }, async () => {
+    const { cwd, run } = project();
+    expect((await run(['dataset', 'pin', 'golden.jsonl'])).code).toBe(0);
+    mkdirSync(join(cwd, 'features'));
+    writeFileSync(
+      join(cwd, 'features', 'support-bot.yaml'),
+      'feature: support-bot\nrisk_tier: low\nmodel: openai/gpt-4o-mini-2024-07-18\nprompt: answer@1\n',
+    );
+    const typo = await run(['eval', 'run', 'smoke.yaml', '--feature', 'support-bto']);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toMatch(/no feature manifest features\/support-bto\.yaml \(features: support-bot\)/);
+    const folder = await run(['eval', 'run', 'smoke.yaml', '--out', 'features']);
+    expect(folder.code).toBe(2);
+    expect(folder.stderr).toMatch(/--out features is a folder/);
+    expect(await server.requests()).toEqual([]);
+
+    await server.addFault({ fault: { kind: 'status', status: 500 }, when: { lastUserMessage: /shipping/ } });
+    const broken = await run(['eval', 'run', 'smoke.yaml', '--json']);
+    expect(broken.code).toBe(1);
+    const runId = JSON.parse(broken.stdout).run.id;
+    const refused = await run(['eval', 'baseline', 'set', runId]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/had 1 provider errors; a baseline should be a complete, clean run/);
+    // The decision is stored with the run, so its reports can be rebuilt later.
+    const shown = JSON.parse((await run(['eval', 'show', runId, '--json'])).stdout);
+    expect(shown.gate.decision).toBe('blocked');
+    // compare applies no threshold unless asked (the 50% pass rate is not held against it);
+    // the provider error still blocks.
+    const compared = await run(['eval', 'compare', runId, runId]);
+    expect(compared.code).toBe(1);
+    expect(compared.stdout).toContain('- ✅ **threshold**: pass rate 50.0% (threshold 0.0%)');
+    expect(compared.stdout).toContain('- ❌ **errors**: 1 provider error or timeout (limit 0)');
   });
 });

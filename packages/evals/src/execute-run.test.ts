@@ -208,6 +208,14 @@ describe('a run from a dataset-backed suite to stored records and reports', () =
     });
     expect(run.interrupted).toBe(true);
     expect(run.metrics.results).toBe(3);
+    // JUnit of a stopped run is never green.
+    const junit = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '' }).parse(
+      junitReport(evalReport(run, [])),
+    );
+    expect(junit.testsuites.testsuite).toMatchObject({ tests: '1', errors: '1' });
+    expect(junit.testsuites.testsuite.testcase.error.message).toBe(
+      'the run was stopped: 0 of 4 cases finished',
+    );
     expect(readFileSync(resultsFile, 'utf8').trim().split('\n')).toHaveLength(3);
     expect(decideGate(run, []).checks[0]).toMatchObject({ id: 'complete', status: 'fail' });
   });

@@ -195,6 +195,24 @@ describe('the gate', () => {
     expect(gate.checks.find((check) => check.id === 'regression')?.status).not.toBe('fail');
     const slice = gate.checks.find((check) => check.id === 'slice:locale:fr');
     expect(slice?.status).toBe('fail');
+    // The English slice did not move, and with 360 cases it could have shown a drop: a pass.
+    expect(gate.checks.find((check) => check.id === 'slice:locale:en')?.status).toBe('pass');
     expect(slice?.summary).toMatch(/^locale:fr: pass rate 100\.0% → 80\.0% over 40 cases/);
+  });
+
+  it('weighs pass^N like the pass rate, so it never exceeds it', () => {
+    const accumulator = createMetricsAccumulator();
+    const weights = { heavy: 3, a: 1, b: 1, c: 1 };
+    for (const repeat of [0, 1, 2]) {
+      accumulator.add(result('heavy', 'fail', { weight: 3, repeat }));
+      accumulator.add(result('a', 'pass', { repeat }));
+      accumulator.add(result('b', repeat === 2 ? 'fail' : 'pass', { repeat }));
+      accumulator.add(result('c', 'fail', { repeat }));
+    }
+    const metrics = accumulator.metrics();
+    expect(Object.keys(weights)).toHaveLength(metrics.cases);
+    // (1 + 2/3) / 6 weighted; only "a" passed every time: 1 / 6.
+    expect(metrics.passRate).toBeCloseTo(5 / 18);
+    expect(metrics.passAllRepeats).toBeCloseTo(1 / 6);
   });
 });

@@ -303,7 +303,7 @@ export function decideGate(
       const verdict = regressionVerdict(sliceComparison, policy.maxSliceDrop, policy.regressionPolicy);
       checks.push({
         id: `slice:${tag}`,
-        status: verdict.blocks ? 'fail' : 'pass',
+        status: verdict.blocks ? 'fail' : verdict.underpowered ? 'warn' : 'pass',
         summary: `${tag}: pass rate ${pct(sliceComparison.baselineRate)} → ${pct(sliceComparison.candidateRate)} over ${slicePairs.length} cases (slice limit ${pts(policy.maxSliceDrop)})${verdict.blocks ? '' : verdict.underpowered ? '; too few cases to enforce the limit' : ''}`,
         baseline: sliceComparison.baselineRate,
         candidate: sliceComparison.candidateRate,

@@ -115,7 +115,13 @@ export function createMetricsAccumulator(): MetricsAccumulator {
         slices[tag] = weightedPassRate([...tallies.values()].filter((tally) => tally.tags.includes(tag)));
       }
       const repeats = Math.max(0, ...[...tallies.values()].map((tally) => tally.runs));
-      const allRepeats = [...tallies.values()].filter((tally) => tally.passes === tally.runs).length;
+      // Weighted like the pass rate, so pass^N can never exceed it.
+      let allWeight = 0;
+      let allRepeats = 0;
+      for (const tally of tallies.values()) {
+        allWeight += tally.weight;
+        if (tally.passes === tally.runs) allRepeats += tally.weight;
+      }
       const latencyMs = summarizeLatency(latencies);
       const perCall = costCalls === 0 ? 0 : costTotal / costCalls;
       return {
@@ -129,7 +135,7 @@ export function createMetricsAccumulator(): MetricsAccumulator {
         checkPassRate: checksTotal === 0 ? 0 : checksPassed / checksTotal,
         checksPassed,
         checksTotal,
-        passAllRepeats: tallies.size === 0 ? 0 : allRepeats / tallies.size,
+        passAllRepeats: allWeight === 0 ? 0 : allRepeats / allWeight,
         slices,
         ...(latencyMs ? { latencyMs } : {}),
         tokens: { ...tokens },

@@ -134,13 +134,16 @@ function xml(text: string): string {
 export function junitReport(report: EvalReport): string {
   const { run } = report;
   const failures = report.cases.filter((outcome) => outcome.passFraction < 1 && outcome.errors === 0).length;
-  const errors = report.cases.filter((outcome) => outcome.passFraction < 1 && outcome.errors > 0).length;
+  const errors =
+    report.cases.filter((outcome) => outcome.passFraction < 1 && outcome.errors > 0).length +
+    (run.interrupted ? 1 : 0);
   const seconds = (run.durationMs / 1000).toFixed(3);
+  const tests = report.cases.length + (run.interrupted ? 1 : 0);
   const name = xml(run.feature ? `${run.feature}/${run.suite.name}` : run.suite.name);
   const lines = [
     '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="airlock eval" tests="${report.cases.length}" failures="${failures}" errors="${errors}" time="${seconds}">`,
-    `  <testsuite name="${name}" tests="${report.cases.length}" failures="${failures}" errors="${errors}" time="${seconds}" timestamp="${xml(run.startedAt)}">`,
+    `<testsuites name="airlock eval" tests="${tests}" failures="${failures}" errors="${errors}" time="${seconds}">`,
+    `  <testsuite name="${name}" tests="${tests}" failures="${failures}" errors="${errors}" time="${seconds}" timestamp="${xml(run.startedAt)}">`,
     '    <properties>',
     `      <property name="run" value="${xml(run.id)}"/>`,
     `      <property name="model" value="${xml(run.model)}"/>`,
@@ -159,6 +162,15 @@ export function junitReport(report: EvalReport): string {
     lines.push(
       `${open}>`,
       `      <${element} message="${message}">${message}</${element}>`,
+      '    </testcase>',
+    );
+  }
+  if (run.interrupted) {
+    // A stopped run must not read as green: the cases that never ran are one error.
+    const message = xml(`the run was stopped: ${report.cases.length} of ${run.suite.cases} cases finished`);
+    lines.push(
+      `    <testcase classname="${name}" name="(run stopped early)">`,
+      `      <error message="${message}">${message}</error>`,
       '    </testcase>',
     );
   }

@@ -297,3 +297,39 @@ cases:
     expect(await server.requests()).toEqual([]);
   });
 });
+
+describe('suites as users write them', () => {
+  it('takes a prompt as plain text and names id-less rows by their content', async () => {
+    const dir = temporaryDirectory('airlock-evals-');
+    writeFileSync(join(dir, 'rows.jsonl'), '{"question":"revenue?"}\n{"question":"french?"}\n');
+    writeFileSync(
+      join(dir, 'suite.yaml'),
+      'prompt: "Answer: {{question}}"\ndataset: rows.jsonl\ndefaults:\n  assert: [{ type: contains, value: Revenue }]\n',
+    );
+    const suite = loadSuite(join(dir, 'suite.yaml'), { cwd: dir });
+    expect(suite.prompt).toEqual([{ role: 'user', content: 'Answer: {{question}}' }]);
+    const ids = suite.cases.map((item) => item.id);
+    expect(ids[0]).toMatch(/^rows\.jsonl#[0-9a-f]{12}$/);
+    // A row inserted above does not rename the others.
+    writeFileSync(
+      join(dir, 'rows.jsonl'),
+      '{"question":"new?"}\n{"question":"revenue?"}\n{"question":"french?"}\n',
+    );
+    expect(
+      loadSuite(join(dir, 'suite.yaml'), { cwd: dir })
+        .cases.map((item) => item.id)
+        .slice(1),
+    ).toEqual(ids);
+  });
+
+  it('locates a case whose variables the prompt needs but it lacks', async () => {
+    const suite = suiteFrom(`
+prompt: "{{question}} in {{locale}}"
+cases:
+  - id: a
+    vars: { question: "revenue?" }
+    assert: [{ type: contains, value: x }]
+`);
+    await expect(run(suite)).rejects.toThrow(/suite\.yaml:4:5: case "a" needs \{\{locale\}\}/);
+  });
+});

@@ -1,4 +1,4 @@
-import { AirlockError } from '@airlock/core';
+import { AirlockError, formatSourceIssue, type SourceIssue } from '@airlock/core';
 import { costPerRequest, countTokens, type PriceEntry } from '@airlock/cost';
 import { type PromptMessage, parseModelId, renderMessages } from '@airlock/registry';
 import { type AssertionServices, caseVerdict, runChecks } from './assertions.ts';
@@ -145,18 +145,18 @@ export async function* runSuite(suite: Suite, options: RunSuiteOptions): AsyncGe
       `${suite.file}: no case has any of the tags ${options.tags?.join(', ')}`,
     );
   }
-  const problems: string[] = [];
+  const issues: SourceIssue[] = [];
   const requests = new Map<string, CompletionRequest>();
   for (const item of cases) {
     try {
       requests.set(item.id, { model: modelId, messages: caseMessages(item, prompt), parameters });
     } catch (error) {
-      if (error instanceof AirlockError) problems.push(error.message);
-      else throw error;
+      if (!(error instanceof AirlockError)) throw error;
+      issues.push({ ...(item.source ?? { file: suite.file, line: 1, column: 1 }), message: error.message });
     }
   }
-  if (problems.length > 0) {
-    throw new AirlockError('INVALID_INPUT', problems.join('\n'), { context: { problems } });
+  if (issues.length > 0) {
+    throw new AirlockError('INVALID_INPUT', issues.map(formatSourceIssue).join('\n'), { issues });
   }
 
   const repeat = Math.max(1, options.repeat ?? 1);

@@ -63,6 +63,7 @@ export const suiteFileSchema = z
     model: z.string().min(3).optional(),
     prompt: z
       .union([
+        z.string().min(1),
         z.strictObject({ template: z.string().min(1) }),
         z.strictObject({ messages: z.array(messageSchema).min(1) }),
       ])
@@ -216,7 +217,12 @@ function rowDrafts(text: string, display: string, context: BuildContext): CaseDr
         ? parsed.data.vars
         : Object.fromEntries(Object.entries(record).filter(([key]) => !rowMetaKeys.has(key)));
     drafts.push({
-      id: parsed.data.id === undefined ? `${basename(display)}:${row.line}` : String(parsed.data.id),
+      // Without an id, a row is named by its content, not its line: inserting a row above it
+      // must not pair it with another case in the next comparison.
+      id:
+        parsed.data.id === undefined
+          ? `${basename(display)}#${digestOf(vars).slice(0, 12)}`
+          : String(parsed.data.id),
       vars,
       tags: parsed.data.tags,
       weight: parsed.data.weight,
@@ -304,9 +310,11 @@ export function loadSuite(path: string, options: LoadSuiteOptions = {}): Suite {
   const prompt =
     suiteFile.prompt === undefined
       ? undefined
-      : 'template' in suiteFile.prompt
-        ? [{ role: 'user' as const, content: suiteFile.prompt.template }]
-        : suiteFile.prompt.messages;
+      : typeof suiteFile.prompt === 'string'
+        ? [{ role: 'user' as const, content: suiteFile.prompt }]
+        : 'template' in suiteFile.prompt
+          ? [{ role: 'user' as const, content: suiteFile.prompt.template }]
+          : suiteFile.prompt.messages;
   const suite: Omit<Suite, 'sha256'> = {
     name: suiteFile.name ?? basename(absolutePath).replace(/\.(ya?ml|jsonl)$/, ''),
     file,

@@ -183,7 +183,7 @@ export interface RunMetrics {
   checkPassRate: number;
   checksPassed: number;
   checksTotal: number;
-  /** With `--repeat N`: the share of cases that passed all N times (pass^N). */
+  /** With `--repeat N`: the (weighted) share of cases that passed all N times (pass^N). */
   passAllRepeats: number;
   slices: Record<string, SliceMetrics>;
   /** Over results that reached the provider or the cache (errors excluded). */
@@ -217,6 +217,8 @@ export interface EvalRun {
   metrics: RunMetrics;
   /** The JSONL file with every case result, when the run wrote one. */
   resultsFile?: string;
+  /** The gate's decision when the run was gated (stored with it, so reports can be rebuilt). */
+  gate?: import('./gate.ts').GateResult;
 }
 
 /** A case's outcome as stored with a run: enough to pair it with another run and say why it failed. */

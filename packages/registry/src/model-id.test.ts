@@ -9,6 +9,7 @@ describe('parseModelId', () => {
     ['vertex/claude-3-5-sonnet@20240620', 'claude-3-5-sonnet', '20240620'],
     ['openai/gpt-4-0613', 'gpt-4', '0613'],
     ['google/gemini-1.5-pro-002', 'gemini-1.5-pro', '002'],
+    ['openai/ft:gpt-4o-2024-08-06:acme::AbC123', 'ft:gpt-4o-2024-08-06', 'AbC123'],
     ['bedrock/anthropic.claude-v2:1', 'anthropic.claude', 'v2:1'],
     ['openai/gpt-4-1106-preview', 'gpt-4', '1106-preview'],
   ])('%s is pinned (family %s, snapshot %s)', (id, family, snapshot) => {

@@ -44,6 +44,12 @@ export function parseModelId(text: string): ModelRef {
       `"${text}" is not a model id: expected provider/model-snapshot, e.g. openai/gpt-4o-2024-11-20`,
     );
   }
+  // An OpenAI fine-tune (`ft:<base>:<org>:<suffix>:<id>`) is trained once and never changes.
+  const fineTune = /^ft:(?<base>[^:]+):[^:]*:[^:]*:(?<id>[A-Za-z0-9]+)$/.exec(name);
+  if (fineTune?.groups) {
+    const { base = name, id = '' } = fineTune.groups;
+    return { id: text, provider, name, family: `ft:${base}`, snapshot: id, pinned: true };
+  }
   const floating = /(^|[-_.:@])latest($|[-_.:@])/i.test(name);
   const stripped = name.replace(/[-_.:@]?latest$/i, '').replace(/^latest[-_.:@]?/i, '');
   if (!floating) {

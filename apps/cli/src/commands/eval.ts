@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { appendFileSync, existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { AirlockError, ensureDirectory, newId, readYamlFile, writeFileAtomic } from '@airlock/core';
 import { loadPriceTable, type PriceEntry } from '@airlock/cost';
@@ -57,8 +57,23 @@ function featureManifest(
   feature: string | undefined,
 ): { manifest: FeatureManifest; path: string } | undefined {
   if (feature === undefined) return undefined;
-  const path = join(context.config().root, 'features', `${feature}.yaml`);
-  if (!existsSync(path)) return undefined;
+  const folder = join(context.config().root, 'features');
+  const path = join(folder, `${feature}.yaml`);
+  if (!existsSync(path)) {
+    // With manifests in the project, a name that matches none is a typo, not a new feature.
+    const known = existsSync(folder)
+      ? readdirSync(folder)
+          .filter((name) => name.endsWith('.yaml'))
+          .map((name) => name.slice(0, -'.yaml'.length))
+      : [];
+    if (known.length > 0) {
+      throw new AirlockError(
+        'NOT_FOUND',
+        `no feature manifest ${shown(context, path)} (features: ${known.join(', ')})`,
+      );
+    }
+    return undefined;
+  }
   return { manifest: readYamlFile(path, featureManifestSchema, shown(context, path)), path };
 }
 
@@ -156,6 +171,19 @@ function positiveIntegerOrZero(flag: string, value: unknown): number {
   return value === '0' ? 0 : positiveInteger(flag, value);
 }
 
+/** Refuses, before a run, report paths that could not be written after it (a folder, no parent). */
+function checkOutputPaths(context: CommandContext, options: OptionValues): void {
+  for (const flag of ['out', 'markdown', 'junit', 'record']) {
+    const value = options[flag];
+    if (typeof value !== 'string') continue;
+    const path = resolve(context.io.cwd, value);
+    if (existsSync(path) && statSync(path).isDirectory()) {
+      throw new AirlockError('INVALID_INPUT', `--${flag} ${value} is a folder; give a file path`);
+    }
+    ensureDirectory(dirname(path));
+  }
+}
+
 /** Writes the report files a run or a comparison asked for. */
 function writeReports(context: CommandContext, options: OptionValues, report: EvalReport): string[] {
   const written: string[] = [];
@@ -172,9 +200,7 @@ function writeReports(context: CommandContext, options: OptionValues, report: Ev
   write('junit', junitReport(report));
   // In GitHub Actions the summary shows on the run's page.
   const summary = context.io.env.GITHUB_STEP_SUMMARY;
-  if (summary) {
-    writeFileAtomic(summary, markdownReport(report));
-  }
+  if (summary) appendFileSync(summary, `${markdownReport(report)}\n`);
   return written;
 }
 
@@ -201,8 +227,9 @@ function humanSummary(
   const cost = m.cost
     ? ` · $${m.cost.per1kRequestsUsd.toFixed(4)} per 1k requests`
     : ' · cost unknown (no price)';
+  const weighted = outcomes.some((outcome) => outcome.weight !== 1);
   lines.push(
-    `pass rate ${bold(percent(m.passRate))} (${m.passed}/${m.results}) · checks ${m.checksPassed}/${m.checksTotal} (${percent(m.checkPassRate)}) · errors ${m.errors}${latency}${cost}${m.cachedResults > 0 ? ` · ${m.cachedResults} from cache` : ''}`,
+    `pass rate ${bold(percent(m.passRate))}${weighted ? ' weighted' : ''} (${m.passed}/${m.results} ${m.repeats > 1 ? 'results' : 'cases'} passed) · checks ${m.checksPassed}/${m.checksTotal} (${percent(m.checkPassRate)}) · errors ${m.errors}${latency}${cost}${m.cachedResults > 0 ? ` · ${m.cachedResults} from cache` : ''}`,
   );
   if (m.repeats > 1) lines.push(`pass^${m.repeats} (passed every repetition): ${percent(m.passAllRepeats)}`);
   lines.push(gate.decision === 'pass' ? green(bold('gate: PASS')) : red(bold('gate: BLOCKED')));
@@ -315,6 +342,7 @@ export const evalRunCommand: CommandDefinition = {
     if (options.record !== undefined && options.replay !== undefined) {
       throw new AirlockError('INVALID_INPUT', '--record and --replay cannot be used together');
     }
+    checkOutputPaths(context, options);
     const feature = typeof options.feature === 'string' ? options.feature : undefined;
     const manifestFile = featureManifest(context, feature);
     const manifest = manifestFile?.manifest;
@@ -400,7 +428,10 @@ export const evalRunCommand: CommandDefinition = {
       ...(feature === undefined ? {} : { feature }),
       ...(typeof options.release === 'string' ? { release: options.release } : {}),
       ...(price ? { price } : {}),
-      ...(options['no-cache'] === true ? {} : { cache: createSqliteResponseCache(context.store()) }),
+      // A cassette must hold (or serve) every answer itself: no response cache in between.
+      ...(options['no-cache'] === true || options.record !== undefined || options.replay !== undefined
+        ? {}
+        : { cache: createSqliteResponseCache(context.store()) }),
       ...(tags ? { tags } : {}),
       concurrency,
       repeat,
@@ -413,9 +444,10 @@ export const evalRunCommand: CommandDefinition = {
       },
     });
     recording?.save();
-    const { run, outcomes } = executed;
+    const { outcomes } = executed;
+    const gate = decideGate(executed.run, outcomes, policy, baseline);
+    const run = { ...executed.run, gate };
     createSqliteEvalRunStore(context.store()).saveRun(run, outcomes);
-    const gate = decideGate(run, outcomes, policy, baseline);
     const report = evalReport(run, outcomes, gate, baseline);
     const written = writeReports(context, options, report);
     context.output.result(report, () => [
@@ -461,7 +493,7 @@ export const evalCompareCommand: CommandDefinition = {
   async run(context, options, [baselineRef, candidateId]) {
     const baseline = loadBaseline(context, baselineRef as string);
     const { run, outcomes } = requireRun(context, candidateId as string);
-    const policy = gatePolicy({ threshold: '0', ...options }, undefined, undefined);
+    const policy = gatePolicy({ ...options, threshold: options.threshold ?? '0' }, undefined, undefined);
     const gate = decideGate(run, outcomes, policy, baseline);
     const report = evalReport(run, outcomes, gate, baseline);
     writeReports(context, options, report);
@@ -490,15 +522,18 @@ export const evalListCommand: CommandDefinition = {
       runs.length === 0
         ? ['no eval runs yet (airlock eval run <suite>)']
         : formatTable(
-            ['run', 'feature', 'suite', 'model', 'cases', 'pass rate', 'errors', 'started'],
+            ['run', 'feature', 'suite', 'model', 'cases', 'pass rate', 'errors', 'gate', 'started'],
             runs.map((run) => [
               run.id,
               run.feature ?? '-',
               run.suite.name,
               run.model,
-              String(run.metrics.cases),
+              run.interrupted
+                ? `${run.metrics.cases}/${run.suite.cases} (stopped)`
+                : String(run.metrics.cases),
               percent(run.metrics.passRate),
               String(run.metrics.errors),
+              run.gate?.decision ?? '-',
               run.startedAt.slice(0, 19).replace('T', ' '),
             ]),
           ),
@@ -517,7 +552,7 @@ export const evalShowCommand: CommandDefinition = {
   ],
   async run(context, options, [id]) {
     const { run, outcomes } = requireRun(context, id as string);
-    const report = evalReport(run, outcomes);
+    const report = evalReport(run, outcomes, run.gate);
     writeReports(context, options, report);
     context.output.result(report, () => markdownReport(report).trimEnd().split('\n'));
     return 0;
@@ -540,11 +575,21 @@ const baselinePath = (context: CommandContext, options: OptionValues) =>
 export const evalBaselineSetCommand: CommandDefinition = {
   words: ['eval', 'baseline', 'set'],
   summary: 'write model_baseline.json from a stored run (commit it; later runs compare with it)',
-  options: { ...baselineFileOption },
+  options: {
+    ...baselineFileOption,
+    force: { type: 'boolean', description: 'accept a run that was stopped early or had provider errors' },
+  },
   positionals: [{ name: 'run', description: 'the run id', required: true }],
   examples: [{ command: 'airlock eval baseline set run_01J…', description: 'writes model_baseline.json' }],
   async run(context, options, [id]) {
     const { run, outcomes } = requireRun(context, id as string);
+    if ((run.interrupted || run.metrics.errors > 0) && options.force !== true) {
+      // Such a baseline is too easy to beat: every later comparison would be meaningless.
+      throw new AirlockError(
+        'PRECONDITION_FAILED',
+        `run ${run.id} ${run.interrupted ? `was stopped early (${run.metrics.cases} of ${run.suite.cases} cases)` : `had ${run.metrics.errors} provider errors`}; a baseline should be a complete, clean run (--force to use it anyway)`,
+      );
+    }
     const path = baselinePath(context, options);
     const file = baselineFileFromRun(run, outcomes);
     writeBaselineFile(path, file);
