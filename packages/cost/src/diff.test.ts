@@ -50,4 +50,27 @@ describe('cost gate', () => {
       costGate({ baselinePerCall: 0.01, candidatePerCall: 0.0105, budgetPerCall: 0.01 }).reasons,
     ).toEqual(['cost per call 0.0105 USD is over the budget of 0.01 USD']);
   });
+
+  it('says which model’s price came from where when an override and the bundled data mix', () => {
+    const negotiated = { ...sonnet, asOf: '2026-10-01', source: 'prices.yaml' };
+    const same = diffCosts(
+      { label: 'a', model: mini },
+      { label: 'b', model: sonnet },
+      { inputTokens: 1, outputTokens: 1 },
+      1,
+    );
+    expect(same.pricesNote).toBe('prices as of 2026-11-01 from fixture');
+    const mixed = diffCosts(
+      { label: 'a', model: mini },
+      { label: 'b', model: negotiated },
+      { inputTokens: 1, outputTokens: 1 },
+      1,
+    );
+    expect(mixed.pricesNote).toBe(
+      'prices: openai/gpt-4o-mini-2024-07-18 as of 2026-11-01 from fixture; anthropic/claude-3-5-sonnet-20241022 as of 2026-10-01 from prices.yaml',
+    );
+    expect(diffMarkdown(mixed)).toContain(
+      '_Prices: openai/gpt-4o-mini-2024-07-18 as of 2026-11-01 from fixture; ',
+    );
+  });
 });

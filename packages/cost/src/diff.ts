@@ -27,6 +27,21 @@ export interface CostDiff {
   percentChange?: number;
   pricesAsOf: string;
   priceSource: string;
+  /** One line saying where prices came from: per model when the models' sources differ. */
+  pricesNote: string;
+}
+
+/** "prices as of D from S", or per model when an override file and the bundled data are mixed. */
+export function pricesNote(entries: readonly PriceEntry[]): string {
+  const origins = new Map<string, string[]>();
+  for (const entry of entries) {
+    const origin = `as of ${entry.asOf} from ${entry.source}`;
+    const ids = origins.get(origin) ?? [];
+    if (!ids.includes(entry.id)) ids.push(entry.id);
+    origins.set(origin, ids);
+  }
+  if (origins.size <= 1) return `prices ${[...origins.keys()][0] ?? 'unknown'}`;
+  return `prices: ${[...origins.entries()].map(([origin, ids]) => `${ids.join(', ')} ${origin}`).join('; ')}`;
 }
 
 function costOf(config: CostConfig, request: RequestShape, monthlyRequests: number): ConfigCost {
@@ -65,6 +80,7 @@ export function diffCosts(
       : {}),
     pricesAsOf: [...new Set(entries.map((entry) => entry.asOf))].join(', '),
     priceSource: [...new Set(entries.map((entry) => entry.source))].join(' + '),
+    pricesNote: pricesNote(entries),
   };
 }
 
@@ -90,7 +106,7 @@ export function diffMarkdown(diff: CostDiff): string {
     `| Cost / request | ${money(diff.baseline.perRequest, 6)} | ${money(diff.candidate.perRequest, 6)} | ${signed(diff.deltaPerRequest, 6)}${percent} |`,
     `| Cost / month | ${money(diff.baseline.perMonth, 2)} | ${money(diff.candidate.perMonth, 2)} | ${signed(diff.deltaPerMonth, 2)}${percent} |`,
     '',
-    `_Prices as of ${diff.pricesAsOf} from ${diff.priceSource}._`,
+    `_${diff.pricesNote[0]?.toUpperCase()}${diff.pricesNote.slice(1)}._`,
     '',
   ].join('\n');
 }

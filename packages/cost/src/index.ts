@@ -11,6 +11,7 @@ export {
   costGate,
   diffCosts,
   diffMarkdown,
+  pricesNote,
 } from './diff.ts';
 /** Cost per request and per month. */
 export {

@@ -355,7 +355,7 @@ export const costDiffCommand: CommandDefinition = {
             ],
           ],
         ),
-        `prices as of ${diff.pricesAsOf} from ${diff.priceSource}`,
+        diff.pricesNote,
         ...(budgetLine ? [overBudget ? context.output.red(budgetLine) : budgetLine] : []),
       ],
     );
