@@ -34,7 +34,10 @@ function classify(error: unknown, timeoutMs: number): ProviderError {
   }
   if (error instanceof OpenAI.APIError && error.status !== undefined) {
     const status = error.status;
-    const message = `HTTP ${status}: ${error.message}`;
+    // The SDK's message already starts with the status ("500 upstream failed").
+    const message = error.message.startsWith(String(status))
+      ? `HTTP ${error.message}`
+      : `HTTP ${status}: ${error.message}`;
     if (status === 429) {
       const retryAfterMs = retryAfterFrom(error.headers);
       return new ProviderError('rate-limited', message, {

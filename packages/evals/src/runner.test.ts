@@ -224,7 +224,7 @@ cases:
     const result = results.get('one');
     expect(result?.status).toBe('error');
     expect(result?.attempts).toBe(3);
-    expect(result?.error).toMatch(/^server: HTTP 500/);
+    expect(result?.error).toMatch(/^server: HTTP 500 injected HTTP 500 \(3 attempts\)$/);
   });
 
   it('counts a truncated stream as an error, and a cut whole answer too', async () => {

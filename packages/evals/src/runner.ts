@@ -254,7 +254,7 @@ export async function* runSuite(suite: Suite, options: RunSuiteOptions): AsyncGe
         status: 'error',
         score: 0,
         checks: [],
-        error: `${outcome.error.kind}: ${outcome.error.message}`,
+        error: `${outcome.error.kind}: ${outcome.error.message}${outcome.attempts > 1 ? ` (${outcome.attempts} attempts)` : ''}`,
         cached: false,
         attempts: outcome.attempts,
       };

@@ -282,6 +282,11 @@ export function loadSuite(path: string, options: LoadSuiteOptions = {}): Suite {
       const where = { file, ...yamlPositionOf(text, ['dataset']) };
       if (!existsSync(datasetPath)) {
         context.issues.push({ ...where, message: `dataset ${suiteFile.dataset} not found` });
+      } else if (extname(datasetPath) !== '.jsonl') {
+        context.issues.push({
+          ...where,
+          message: `dataset ${suiteFile.dataset}: cases are read from JSONL (one JSON object per line); convert it, or list the cases in the suite`,
+        });
       } else {
         datasets.push({ path: datasetDisplay, absolutePath: datasetPath });
         drafts.push(...rowDrafts(readFileSync(datasetPath, 'utf8'), datasetDisplay, context));
