@@ -1,25 +1,14 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type OpenAITestServer, startOpenAIServer } from '@airlock/test-servers';
+import { useOpenAIServer } from '@airlock/test-servers/vitest-hooks';
 import { temporaryDirectory } from '@airlock/vitest-config/temp-dir';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runCli } from './cli-process.ts';
 
-let server: OpenAITestServer;
-
-beforeAll(async () => {
-  server = await startOpenAIServer();
-});
-afterAll(async () => {
-  await server.stop();
-});
-beforeEach(async () => {
-  await server.reset();
-  await server.setRules([
-    { when: { lastUserMessage: /refund/i }, reply: 'Refunds are accepted within 30 days of purchase.' },
-    { when: { lastUserMessage: /shipping/i }, reply: 'Shipping takes 3-5 business days.' },
-  ]);
-});
+const server = useOpenAIServer([
+  { when: { lastUserMessage: /refund/i }, reply: 'Refunds are accepted within 30 days of purchase.' },
+  { when: { lastUserMessage: /shipping/i }, reply: 'Shipping takes 3-5 business days.' },
+]);
 
 const suite = `
 name: smoke

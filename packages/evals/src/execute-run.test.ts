@@ -1,10 +1,10 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { applyMigrations, openDatabase, storeMigrations } from '@airlock/db';
-import { type OpenAITestServer, startOpenAIServer } from '@airlock/test-servers';
+import { useOpenAIServer } from '@airlock/test-servers/vitest-hooks';
 import { temporaryDirectory } from '@airlock/vitest-config/temp-dir';
 import { XMLParser } from 'fast-xml-parser';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { baselineFileFromRun, readBaselineFile, writeBaselineFile } from './baseline-file.ts';
 import { createRecordingProvider, createReplayProvider } from './cassette.ts';
 import { executeRun } from './execute-run.ts';
@@ -15,23 +15,12 @@ import { evalReport, junitReport, markdownReport } from './reports.ts';
 import { createSqliteEvalRunStore, createSqliteResponseCache } from './store.ts';
 import { loadSuite } from './suite-file.ts';
 
-let server: OpenAITestServer;
 const model = 'openai/gpt-4o-mini-2024-07-18';
-
-beforeAll(async () => {
-  server = await startOpenAIServer();
-});
-afterAll(async () => {
-  await server.stop();
-});
-beforeEach(async () => {
-  await server.reset();
-  await server.setRules([
-    { when: { lastUserMessage: /refund/i }, reply: 'Refunds are accepted within 30 days of purchase.' },
-    { when: { lastUserMessage: /shipping/i }, reply: 'Shipping takes 3-5 business days.' },
-    { when: { lastUserMessage: /rembourse/i }, reply: 'Les remboursements sont acceptés sous 30 jours.' },
-  ]);
-});
+const server = useOpenAIServer([
+  { when: { lastUserMessage: /refund/i }, reply: 'Refunds are accepted within 30 days of purchase.' },
+  { when: { lastUserMessage: /shipping/i }, reply: 'Shipping takes 3-5 business days.' },
+  { when: { lastUserMessage: /rembourse/i }, reply: 'Les remboursements sont acceptés sous 30 jours.' },
+]);
 
 const suiteYaml = `
 name: support-smoke

@@ -1,36 +1,25 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createBundledPriceTable, requirePrice } from '@airlock/cost';
-import { type OpenAITestServer, startOpenAIServer } from '@airlock/test-servers';
+import { useOpenAIServer } from '@airlock/test-servers/vitest-hooks';
 import { temporaryDirectory } from '@airlock/vitest-config/temp-dir';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createOpenAIProvider } from './openai-provider.ts';
 import { type RunSuiteOptions, runSuite } from './runner.ts';
 import { loadSuite } from './suite-file.ts';
 import type { CaseResult, Suite } from './types.ts';
 
-let server: OpenAITestServer;
 const model = 'openai/gpt-4o-mini-2024-07-18';
-
-beforeAll(async () => {
-  server = await startOpenAIServer();
-});
-afterAll(async () => {
-  await server.stop();
-});
-beforeEach(async () => {
-  await server.reset();
-  await server.setRules([
-    { when: { lastUserMessage: /revenue/i }, reply: 'Revenue increased 32% year-over-year, reaching $4.2M.' },
-    { when: { lastUserMessage: /json/i }, reply: '{"name": "Bob", "customer_id": "c123"}' },
-    { when: { lastUserMessage: /french/i }, reply: 'Bonjour le monde' },
-    {
-      when: { lastUserMessage: /^Rubric: .*polite/s },
-      reply: '{"pass": true, "score": 0.9, "reason": "polite"}',
-    },
-    { when: { lastUserMessage: /^Rubric: /s }, reply: '{"pass": false, "score": 0.2, "reason": "rude"}' },
-  ]);
-});
+const server = useOpenAIServer([
+  { when: { lastUserMessage: /revenue/i }, reply: 'Revenue increased 32% year-over-year, reaching $4.2M.' },
+  { when: { lastUserMessage: /json/i }, reply: '{"name": "Bob", "customer_id": "c123"}' },
+  { when: { lastUserMessage: /french/i }, reply: 'Bonjour le monde' },
+  {
+    when: { lastUserMessage: /^Rubric: .*polite/s },
+    reply: '{"pass": true, "score": 0.9, "reason": "polite"}',
+  },
+  { when: { lastUserMessage: /^Rubric: /s }, reply: '{"pass": false, "score": 0.2, "reason": "rude"}' },
+]);
 
 function suiteFrom(yaml: string, files: Record<string, string> = {}): Suite {
   const dir = temporaryDirectory('airlock-evals-');
