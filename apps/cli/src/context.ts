@@ -8,6 +8,7 @@ import {
   type Datasets,
 } from '@airlock/datasets';
 import type { Database } from '@airlock/db';
+import { createSqliteEvalRunStore, type EvalRunStore } from '@airlock/evals';
 import { createRegistry, createSqliteRegistryStore, type Registry } from '@airlock/registry';
 import type { GlobalOptions } from './global-options.ts';
 import { resolveActor } from './identity.ts';
@@ -28,6 +29,8 @@ export interface CommandContext {
   registry(): Registry;
   /** The datasets service over the project's store and cache folder. */
   datasets(): Datasets;
+  /** Stored eval runs (and their per-case outcomes) in the project's store. */
+  evalRuns(): EvalRunStore;
   /** Who is acting: the flag (--actor unless named), AIRLOCK_ACTOR or git user.email; refused when none. */
   actor(flag: unknown, flagName?: string): string;
 }
@@ -78,6 +81,7 @@ export function createContext(options: ContextOptions): CommandContext & { close
           : {}),
       });
     },
+    evalRuns: () => createSqliteEvalRunStore(context.store()),
     actor: (flag: unknown, flagName?: string) =>
       resolveActor(typeof flag === 'string' ? flag : undefined, options.io.env, options.io.cwd, flagName),
     close: () => database?.close(),

@@ -46,11 +46,12 @@ export function createReplayProvider(path: string, display = path): Provider {
   return {
     description: `replay ${display} (${entries.size} recorded)`,
     async complete(request) {
-      const entry = entries.get(requestKey(request));
+      const key = requestKey(request);
+      const entry = entries.get(key);
       if (!entry) {
         throw new ProviderError(
           'not-recorded',
-          `no recorded answer for this request in ${display} (key ${requestKey(request).slice(0, 12)}); record it again with --record`,
+          `no recorded answer for this request in ${display} (key ${key.slice(0, 12)}); record it again with --record`,
         );
       }
       return entry.response;
@@ -75,8 +76,9 @@ export function createRecordingProvider(inner: Provider, path: string, display =
     },
     async complete(request, options) {
       const response = await inner.complete(request, options);
-      entries.set(requestKey(request), {
-        key: requestKey(request),
+      const key = requestKey(request);
+      entries.set(key, {
+        key,
         request,
         response,
         recordedAt: new Date().toISOString(),

@@ -61,7 +61,8 @@ export async function executeRun(suite: Suite, options: ExecuteRunOptions): Prom
   );
   const accumulator = createMetricsAccumulator();
   const details = new Map<string, string>();
-  const total = selectCases(suite, options.tags).length * Math.max(1, options.repeat ?? 1);
+  const selected = selectCases(suite, options.tags).length;
+  const total = selected * Math.max(1, options.repeat ?? 1);
   const partial = options.resultsFile ? `${options.resultsFile}.partial` : undefined;
   const stream = partial ? createWriteStream(partial, { encoding: 'utf8' }) : undefined;
   let done = 0;
@@ -99,7 +100,7 @@ export async function executeRun(suite: Suite, options: ExecuteRunOptions): Prom
       name: suite.name,
       file: suite.file,
       sha256: suite.sha256,
-      cases: selectCases(suite, options.tags).length,
+      cases: selected,
     },
     datasets,
     model: (options.model ?? suite.model) as string,

@@ -193,10 +193,12 @@ function buildCase(draft: CaseDraft, defaults: SuiteFile['defaults'], context: B
   };
 }
 
+/** A JSONL row as a case: ids may be numbers, and fields other than the case's own are its variables. */
+const rowSchema = caseSchema.extend({ id: z.union([z.string(), z.number()]).optional() }).loose();
+
 /** JSONL rows as cases: `vars` when a row has it, else the row's own fields are the variables. */
 function rowDrafts(text: string, display: string, context: BuildContext): CaseDraft[] {
   const drafts: CaseDraft[] = [];
-  const rowSchema = caseSchema.extend({ id: z.union([z.string(), z.number()]).optional() }).loose();
   for (const row of parseJsonl(text)) {
     const where = { file: display, line: row.line, column: 1 };
     if ('error' in row) {

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { relative, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { AirlockError, readYamlFile } from '@airlock/core';
 import {
   type CostConfig,
@@ -7,37 +7,17 @@ import {
   diffCosts,
   diffMarkdown,
   estimateMonthly,
-  loadPriceTable,
   type PriceTable,
   requirePrice,
   type TokenPrice,
 } from '@airlock/cost';
-import { createSqliteEvalRunStore } from '@airlock/evals';
 import { featureManifestSchema } from '@airlock/registry';
 import type { CommandDefinition, OptionValues } from '../command.ts';
 import type { CommandContext } from '../context.ts';
 import { formatTable } from '../table.ts';
-import { positiveInteger } from './shared-options.ts';
-
-const pricesOption = {
-  prices: {
-    type: 'string',
-    valueName: 'file',
-    description: 'a price override file (default: prices.overrides in airlock.yaml)',
-  },
-} as const;
-
-/** The override file (from --prices or airlock.yaml) over the bundled data. */
-function priceTable(context: CommandContext, options: OptionValues): PriceTable {
-  const file =
-    typeof options.prices === 'string'
-      ? resolve(context.io.cwd, options.prices)
-      : context.config().priceOverrides;
-  if (file === undefined) return loadPriceTable();
-  const display =
-    typeof options.prices === 'string' ? options.prices : relative(context.io.cwd, file) || file;
-  return loadPriceTable({ overridesFile: file, display });
-}
+import { pricesOption, priceTable } from './price-table.ts';
+import { fraction, positiveInteger } from './shared-options.ts';
+import { requireEvalRun } from './stored-runs.ts';
 
 function wholeNumber(flag: string, value: unknown, required = true): number {
   if (value === undefined && !required) return 0;
@@ -60,12 +40,7 @@ const trafficOptions = {
 
 /** The average request an eval run measured: the provider's usage over the calls that answered. */
 function measuredShape(context: CommandContext, runId: string) {
-  const run = createSqliteEvalRunStore(context.store()).getRun(runId);
-  if (!run)
-    throw new AirlockError(
-      'NOT_FOUND',
-      `no eval run ${runId} in this project's store (see airlock eval list)`,
-    );
+  const { run } = requireEvalRun(context, runId);
   const calls = run.metrics.results - run.metrics.errors;
   if (calls === 0)
     throw new AirlockError('PRECONDITION_FAILED', `eval run ${runId} has no answered calls to measure`);
@@ -295,13 +270,7 @@ export const costDiffCommand: CommandDefinition = {
     },
   ],
   async run(context, options, [baseline = '', candidate = '']) {
-    const share = Number(options['fallback-share']);
-    if (!Number.isFinite(share) || share < 0 || share > 1) {
-      throw new AirlockError(
-        'INVALID_INPUT',
-        `--fallback-share: expected a number from 0 to 1, got "${String(options['fallback-share'])}"`,
-      );
-    }
+    const share = fraction('fallback-share', options['fallback-share']);
     const table = priceTable(context, options);
     const candidateConfig = configFor(context, table, candidate, share);
     const diff = diffCosts(

@@ -1,7 +1,6 @@
 import { appendFileSync, existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { AirlockError, ensureDirectory, newId, readYamlFile, writeFileAtomic } from '@airlock/core';
-import { loadPriceTable, type PriceEntry } from '@airlock/cost';
 import { pinPathFor } from '@airlock/datasets';
 import {
   type Baseline,
@@ -10,7 +9,6 @@ import {
   createOpenAIProvider,
   createRecordingProvider,
   createReplayProvider,
-  createSqliteEvalRunStore,
   createSqliteResponseCache,
   decideGate,
   defaultGatePolicy,
@@ -41,15 +39,11 @@ import {
 import type { CommandDefinition, OptionValues } from '../command.ts';
 import type { CommandContext } from '../context.ts';
 import { formatTable } from '../table.ts';
-import { oneOf, positiveInteger } from './shared-options.ts';
+import { priceTable } from './price-table.ts';
+import { fraction, oneOf, positiveInteger } from './shared-options.ts';
+import { requireEvalRun } from './stored-runs.ts';
 
 const shown = (context: CommandContext, path: string) => relative(context.io.cwd, path) || path;
-
-function fraction(flag: string, value: unknown): number {
-  const number = typeof value === 'string' && /^\d*\.?\d+$/.test(value) ? Number(value) : Number.NaN;
-  if (number >= 0 && number <= 1) return number;
-  throw new AirlockError('INVALID_INPUT', `--${flag}: expected a number from 0 to 1, got "${String(value)}"`);
-}
 
 /** `features/<name>.yaml` under the project root, when the feature has one. */
 function featureManifest(
@@ -121,17 +115,9 @@ async function checkDatasets(
   }
 }
 
-function priceFor(context: CommandContext, model: string): PriceEntry | undefined {
-  const overrides = context.config().priceOverrides;
-  const table = loadPriceTable(
-    overrides ? { overridesFile: overrides, display: shown(context, overrides) } : {},
-  );
-  return table.lookup(model);
-}
-
 /** A baseline: a stored run id, or a model_baseline.json file. */
 function loadBaseline(context: CommandContext, reference: string): Baseline {
-  const store = createSqliteEvalRunStore(context.store());
+  const store = context.evalRuns();
   const run = store.getRun(reference);
   if (run) return baselineFromRun(run, store.outcomes(run.id));
   const path = resolve(context.io.cwd, reference);
@@ -161,7 +147,7 @@ function gatePolicy(
   if (options.threshold !== undefined) policy.threshold = fraction('threshold', options.threshold);
   if (options['max-drop'] !== undefined) policy.maxPassRateDrop = fraction('max-drop', options['max-drop']);
   if (options['max-errors'] !== undefined)
-    policy.maxErrors = Number(positiveIntegerOrZero('max-errors', options['max-errors']));
+    policy.maxErrors = positiveIntegerOrZero('max-errors', options['max-errors']);
   if (options.policy !== undefined)
     policy.regressionPolicy = oneOf('policy', options.policy, ['point', 'significant'] as const);
   return policy;
@@ -404,7 +390,7 @@ export const evalRunCommand: CommandDefinition = {
             .map((tag) => tag.trim())
             .filter(Boolean)
         : undefined;
-    const price = priceFor(context, model);
+    const price = priceTable(context, {}).lookup(model);
     if (!price)
       context.output.note(
         `no price for ${model}: cost per call will be unknown (add it to the price overrides)`,
@@ -447,7 +433,7 @@ export const evalRunCommand: CommandDefinition = {
     const { outcomes } = executed;
     const gate = decideGate(executed.run, outcomes, policy, baseline);
     const run = { ...executed.run, gate };
-    createSqliteEvalRunStore(context.store()).saveRun(run, outcomes);
+    context.evalRuns().saveRun(run, outcomes);
     const report = evalReport(run, outcomes, gate, baseline);
     const written = writeReports(context, options, report);
     context.output.result(report, () => [
@@ -464,14 +450,6 @@ interface EvalRunPrompt {
   ref: string;
   messages: PromptMessage[];
   parameters: ModelParameters;
-}
-
-function requireRun(context: CommandContext, id: string): { run: EvalRun; outcomes: StoredOutcome[] } {
-  const store = createSqliteEvalRunStore(context.store());
-  const run = store.getRun(id);
-  if (!run)
-    throw new AirlockError('NOT_FOUND', `no eval run ${id} in this project's store (see airlock eval list)`);
-  return { run, outcomes: store.outcomes(id) };
 }
 
 export const evalCompareCommand: CommandDefinition = {
@@ -492,7 +470,7 @@ export const evalCompareCommand: CommandDefinition = {
   ],
   async run(context, options, [baselineRef, candidateId]) {
     const baseline = loadBaseline(context, baselineRef as string);
-    const { run, outcomes } = requireRun(context, candidateId as string);
+    const { run, outcomes } = requireEvalRun(context, candidateId as string);
     const policy = gatePolicy({ ...options, threshold: options.threshold ?? '0' }, undefined, undefined);
     const gate = decideGate(run, outcomes, policy, baseline);
     const report = evalReport(run, outcomes, gate, baseline);
@@ -514,7 +492,7 @@ export const evalListCommand: CommandDefinition = {
     { command: 'airlock eval list --feature support-bot', description: 'the feature’s recent runs' },
   ],
   async run(context, options) {
-    const runs = createSqliteEvalRunStore(context.store()).listRuns({
+    const runs = context.evalRuns().listRuns({
       ...(typeof options.feature === 'string' ? { feature: options.feature } : {}),
       limit: options.limit === undefined ? 20 : positiveInteger('limit', options.limit),
     });
@@ -551,7 +529,7 @@ export const evalShowCommand: CommandDefinition = {
     { command: 'airlock eval show run_01J… --junit eval.xml', description: 'reports from a stored run' },
   ],
   async run(context, options, [id]) {
-    const { run, outcomes } = requireRun(context, id as string);
+    const { run, outcomes } = requireEvalRun(context, id as string);
     const report = evalReport(run, outcomes, run.gate);
     writeReports(context, options, report);
     context.output.result(report, () => markdownReport(report).trimEnd().split('\n'));
@@ -582,7 +560,7 @@ export const evalBaselineSetCommand: CommandDefinition = {
   positionals: [{ name: 'run', description: 'the run id', required: true }],
   examples: [{ command: 'airlock eval baseline set run_01J…', description: 'writes model_baseline.json' }],
   async run(context, options, [id]) {
-    const { run, outcomes } = requireRun(context, id as string);
+    const { run, outcomes } = requireEvalRun(context, id as string);
     if ((run.interrupted || run.metrics.errors > 0) && options.force !== true) {
       // Such a baseline is too easy to beat: every later comparison would be meaningless.
       throw new AirlockError(

@@ -38,3 +38,10 @@ export function positiveInteger(flag: string, value: unknown): number {
     `--${flag}: expected a whole number above 0, got "${String(value)}"`,
   );
 }
+
+/** A `--flag <rate>` from 0 to 1 (a share, a threshold). */
+export function fraction(flag: string, value: unknown): number {
+  const number = typeof value === 'string' && /^\d*\.?\d+$/.test(value) ? Number(value) : Number.NaN;
+  if (number >= 0 && number <= 1) return number;
+  throw new AirlockError('INVALID_INPUT', `--${flag}: expected a number from 0 to 1, got "${String(value)}"`);
+}
