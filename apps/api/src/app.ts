@@ -1,6 +1,7 @@
 import { httpStatusFor, isAirlockError, type Logger } from '@airlock/core';
 import type { PriceTable } from '@airlock/cost';
 import type { Datasets } from '@airlock/datasets';
+import type { DeployStateService, RollbackLimit } from '@airlock/deploy-state';
 import type { EvalRunStore } from '@airlock/evals';
 import type { Registry } from '@airlock/registry';
 import { OpenAPIHono } from '@hono/zod-openapi';
@@ -14,6 +15,7 @@ import { requestIdMiddleware } from './middleware/request-id.ts';
 import { requestLogMiddleware } from './middleware/request-log.ts';
 import { registerCostRoutes } from './routes/cost.ts';
 import { registerDatasetRoutes } from './routes/datasets.ts';
+import { registerDeploymentRoutes } from './routes/deployments.ts';
 import { registerEvalRoutes } from './routes/evals.ts';
 import { type Readiness, registerHealthRoutes } from './routes/health.ts';
 import { registerRegistryRoutes } from './routes/registry.ts';
@@ -44,6 +46,8 @@ export interface AppDeps {
   prices: PriceTable;
   /** Stored eval runs (read-only over HTTP). */
   evalRuns: EvalRunStore;
+  /** deploy_state.json per environment, and the defaults requests fall back on. */
+  deployments: { deployState: DeployStateService; namespace: string; rollbackLimit: RollbackLimit };
   /** A monotonic clock in milliseconds, for request durations. */
   now?: () => number;
 }
@@ -90,6 +94,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   registerDatasetRoutes(app, deps.datasets);
   registerCostRoutes(app, deps.prices);
   registerEvalRoutes(app, deps.evalRuns);
+  registerDeploymentRoutes(app, deps.deployments);
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',

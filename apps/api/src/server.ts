@@ -10,7 +10,7 @@ import { createSqliteEvalRunStore } from '@airlock/evals';
 import { createRegistry, createSqliteRegistryStore } from '@airlock/registry';
 import { serve } from '@hono/node-server';
 import { createApp } from './app.ts';
-import { openProjectStore, storeReadiness } from './store.ts';
+import { openDeployState, openProjectStore, storeReadiness } from './store.ts';
 
 export interface StartServerOptions {
   config: ProjectConfig;
@@ -30,11 +30,12 @@ export interface RunningServer {
 
 export async function startServer(options: StartServerOptions): Promise<RunningServer> {
   const database = openProjectStore(options.config.storePath);
+  const registry = createRegistry({ store: createSqliteRegistryStore(database) });
   const app = createApp({
     version: options.version,
     logger: options.logger,
     readiness: () => storeReadiness(database),
-    registry: createRegistry({ store: createSqliteRegistryStore(database) }),
+    registry,
     prices: loadPriceTable(
       options.config.priceOverrides === undefined ? {} : { overridesFile: options.config.priceOverrides },
     ),
@@ -43,6 +44,11 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       cache: createLocalCache(options.config.cacheDir),
     }),
     evalRuns: createSqliteEvalRunStore(database),
+    deployments: {
+      deployState: openDeployState(options.config.deploy, registry),
+      namespace: options.config.deploy.namespace,
+      rollbackLimit: options.config.deploy.rollbackLimit,
+    },
   });
   try {
     const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {

@@ -1,3 +1,4 @@
+import type { DeployConfig } from '@airlock/config';
 import { datasetsMigrations } from '@airlock/datasets';
 import {
   applyMigrations,
@@ -8,8 +9,15 @@ import {
   readStoreInfo,
   storeMigrations,
 } from '@airlock/db';
+import {
+  createDeployState,
+  createFileStateStore,
+  createS3Client,
+  createS3StateStore,
+  type DeployStateService,
+} from '@airlock/deploy-state';
 import { evalsMigrations } from '@airlock/evals';
-import { registryMigrations } from '@airlock/registry';
+import { type Registry, registryMigrations } from '@airlock/registry';
 import type { Readiness } from './routes/health.ts';
 
 /**
@@ -55,4 +63,33 @@ export function storeReadiness(database: Database): Readiness {
       migrationsPending: [],
     };
   }
+}
+
+/**
+ * The deploy-state service airlock.yaml describes: the local file store, or S3 when `deploy.s3` is
+ * set. Every change is appended to the registry's audit log. The API and the CLI both use this.
+ */
+export function openDeployState(deploy: DeployConfig, registry: Registry): DeployStateService {
+  const s3 = deploy.s3;
+  const store = s3
+    ? createS3StateStore({
+        // Credentials come from the AWS environment variables or profile, never from airlock.yaml.
+        client: createS3Client({
+          region: s3.region,
+          forcePathStyle: s3.forcePathStyle,
+          ...(s3.endpoint ? { endpoint: s3.endpoint } : {}),
+        }),
+        bucket: s3.bucket,
+        prefix: s3.prefix,
+        acceptUnenforcedConditionalWrites: s3.acceptUnenforcedConditionalWrites,
+      })
+    : createFileStateStore({ root: deploy.dir });
+  return createDeployState({
+    store,
+    maxAgeMs: deploy.maxAgeMs,
+    rollbackLimit: deploy.rollbackLimit,
+    onEvent: async (event) => {
+      await registry.record(event);
+    },
+  });
 }

@@ -1,4 +1,4 @@
-import { openProjectStore } from '@airlock/api/store';
+import { openDeployState, openProjectStore } from '@airlock/api/store';
 import { loadProjectConfig, type ProjectConfig } from '@airlock/config';
 import {
   createDatasets,
@@ -8,6 +8,7 @@ import {
   type Datasets,
 } from '@airlock/datasets';
 import type { Database } from '@airlock/db';
+import type { DeployStateService } from '@airlock/deploy-state';
 import { createSqliteEvalRunStore, type EvalRunStore } from '@airlock/evals';
 import { createRegistry, createSqliteRegistryStore, type Registry } from '@airlock/registry';
 import type { GlobalOptions } from './global-options.ts';
@@ -31,6 +32,8 @@ export interface CommandContext {
   datasets(): Datasets;
   /** Stored eval runs (and their per-case outcomes) in the project's store. */
   evalRuns(): EvalRunStore;
+  /** deploy_state.json per environment, in the store airlock.yaml names; changes go to the audit log. */
+  deployState(): DeployStateService;
   /** Who is acting: the flag (--actor unless named), AIRLOCK_ACTOR or git user.email; refused when none. */
   actor(flag: unknown, flagName?: string): string;
 }
@@ -82,6 +85,7 @@ export function createContext(options: ContextOptions): CommandContext & { close
       });
     },
     evalRuns: () => createSqliteEvalRunStore(context.store()),
+    deployState: () => openDeployState(context.config().deploy, context.registry()),
     actor: (flag: unknown, flagName?: string) =>
       resolveActor(typeof flag === 'string' ? flag : undefined, options.io.env, options.io.cwd, flagName),
     close: () => database?.close(),

@@ -3,6 +3,7 @@
 /** Finding, loading and resolving airlock.yaml into the typed configuration packages take. */
 export {
   configFileName,
+  type DeployConfig,
   findConfigFile,
   type LoadProjectConfigOptions,
   loadProjectConfig,
@@ -12,6 +13,7 @@ export {
   type S3Remote,
 } from './project-config.ts';
 export {
+  deploySchema,
   type ProjectConfigFile,
   type ProjectConfigInput,
   projectConfigSchema,

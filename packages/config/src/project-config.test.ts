@@ -75,7 +75,7 @@ describe('airlock.yaml', () => {
     );
     expect(problems(dir)).toEqual([
       'airlock.yaml:3:9: store.path: expected string, received number',
-      'airlock.yaml:4:1: unknown key "cahce" at the top level (expected one of: version, store, cache, remote, prices, providers)',
+      'airlock.yaml:4:1: unknown key "cahce" at the top level (expected one of: version, store, cache, remote, prices, deploy, providers)',
       'airlock.yaml:7:3: missing required key "bucket" in remote.s3 (expected string)',
     ]);
   });
@@ -115,5 +115,31 @@ describe('airlock.yaml defaults and naming', () => {
     expect(() => loadProjectConfig({ cwd: '/', path: absolute })).toThrowError(
       expect.objectContaining({ issues: [expect.objectContaining({ file: absolute })] }),
     );
+  });
+});
+
+describe('airlock.yaml deploy section', () => {
+  it('defaults to a local store, 1 h age limit and 2 rollbacks per hour', () => {
+    const dir = project();
+    expect(loadProjectConfig({ cwd: dir }).deploy).toEqual({
+      namespace: 'default',
+      maxAgeMs: 3_600_000,
+      rollbackLimit: { count: 2, windowMs: 3_600_000 },
+      dir: join(dir, '.airlock/deploy'),
+    });
+  });
+
+  it('reads durations, the S3 store and a bad duration with its line', () => {
+    const dir = project(
+      'deploy:\n  max_age: 30m\n  rollback_limit:\n    count: 3\n    window: 2h\n  s3:\n    bucket: team-state\n',
+    );
+    expect(loadProjectConfig({ cwd: dir }).deploy).toMatchObject({
+      maxAgeMs: 1_800_000,
+      rollbackLimit: { count: 3, windowMs: 7_200_000 },
+      s3: { bucket: 'team-state', acceptUnenforcedConditionalWrites: false },
+    });
+    expect(problems(project('deploy:\n  max_age: 60\n'))).toEqual([
+      'airlock.yaml:2:12: deploy.max_age: expected a duration such as 30m, 1h or 1h30m',
+    ]);
   });
 });

@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
-import { AirlockError, readYamlFile } from '@airlock/core';
-import { type ProjectConfigFile, projectConfigSchema } from './schema.ts';
+import { AirlockError, parseDuration, readYamlFile } from '@airlock/core';
+import type { z } from 'zod';
+import { type ProjectConfigFile, projectConfigSchema, type s3RemoteSchema } from './schema.ts';
 
 /** The name of the project file, looked for in the working folder and its parents. */
 export const configFileName = 'airlock.yaml';
@@ -21,6 +22,17 @@ export interface ProviderConfig {
   stream: boolean;
 }
 
+/** Where deploy state lives and the limits on acting on it. */
+export interface DeployConfig {
+  namespace: string;
+  maxAgeMs: number;
+  rollbackLimit: { count: number; windowMs: number };
+  command?: string;
+  /** The local store's folder (absolute). */
+  dir: string;
+  s3?: S3Remote & { acceptUnenforcedConditionalWrites: boolean };
+}
+
 /** The project configuration as packages take it: absolute paths, camelCase, defaults applied. */
 export interface ProjectConfig {
   /** The airlock.yaml this came from, or undefined when running on the embedded defaults. */
@@ -33,10 +45,41 @@ export interface ProjectConfig {
   /** The price override file, when airlock.yaml names one. */
   priceOverrides?: string;
   providers: Record<string, ProviderConfig>;
+  deploy: DeployConfig;
 }
 
 function absolute(root: string, path: string): string {
   return isAbsolute(path) ? path : resolve(root, path);
+}
+
+function s3Remote(s3: z.output<typeof s3RemoteSchema>): S3Remote {
+  return {
+    bucket: s3.bucket,
+    prefix: s3.prefix,
+    region: s3.region,
+    forcePathStyle: s3.force_path_style,
+    ...(s3.endpoint === undefined ? {} : { endpoint: s3.endpoint }),
+  };
+}
+
+function resolveDeploy(deploy: ProjectConfigFile['deploy'], root: string): DeployConfig {
+  // The schema has checked every duration parses.
+  const ms = (text: string) => parseDuration(text) ?? 0;
+  return {
+    namespace: deploy.namespace,
+    maxAgeMs: ms(deploy.max_age),
+    rollbackLimit: { count: deploy.rollback_limit.count, windowMs: ms(deploy.rollback_limit.window) },
+    ...(deploy.command === undefined ? {} : { command: deploy.command }),
+    dir: absolute(root, deploy.dir),
+    ...(deploy.s3 === undefined
+      ? {}
+      : {
+          s3: {
+            ...s3Remote(deploy.s3),
+            acceptUnenforcedConditionalWrites: deploy.s3.accept_unenforced_conditional_writes,
+          },
+        }),
+  };
 }
 
 /** Turns a validated file into the resolved configuration. */
@@ -60,19 +103,10 @@ export function resolveProjectConfig(
     root,
     storePath: absolute(root, file.store.path),
     cacheDir: absolute(root, file.cache.dir),
-    ...(s3 === undefined
-      ? {}
-      : {
-          remote: {
-            bucket: s3.bucket,
-            prefix: s3.prefix,
-            region: s3.region,
-            forcePathStyle: s3.force_path_style,
-            ...(s3.endpoint === undefined ? {} : { endpoint: s3.endpoint }),
-          },
-        }),
+    ...(s3 === undefined ? {} : { remote: s3Remote(s3) }),
     ...(file.prices ? { priceOverrides: absolute(root, file.prices.overrides) } : {}),
     providers,
+    deploy: resolveDeploy(file.deploy, root),
   };
 }
 

@@ -1,3 +1,4 @@
+import { parseDuration } from '@airlock/core';
 import { z } from 'zod';
 
 const relativeOrAbsolutePath = z.string().min(1, 'expected a non-empty path');
@@ -26,6 +27,43 @@ export const s3RemoteSchema = z.strictObject({
   force_path_style: z.boolean().default(false),
 });
 
+const duration = z
+  .string({ error: 'expected a duration such as 30m, 1h or 1h30m' })
+  .refine((text) => parseDuration(text) !== undefined, 'expected a duration such as 30m, 1h or 1h30m');
+
+/** Where shared deploy state lives in S3: the remote's keys, plus the one risk a user may accept. */
+export const deployS3Schema = s3RemoteSchema.extend({
+  /**
+   * Use a server that ignores If-Match / If-None-Match (s3rver, some S3-compatible stores): two
+   * pipelines racing could then both write. Off by default; Airlock probes the server first.
+   */
+  accept_unenforced_conditional_writes: z.boolean().default(false),
+});
+
+/** deploy_state.json: where it lives, how old it may be, and the rollback-rate limit (seed 002). */
+export const deploySchema = z.strictObject({
+  /** A team, cluster namespace or feature: one deploy state per environment in it. */
+  namespace: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'expected a lowercase name such as support-bot')
+    .default('default'),
+  /** A state older than this is refused for rollback unless --allow-stale. */
+  max_age: duration.default('1h'),
+  rollback_limit: z
+    .strictObject({
+      /** More than this many rollbacks inside the window halts the environment. */
+      count: z.int().positive().default(2),
+      window: duration.default('1h'),
+    })
+    .default({ count: 2, window: '1h' }),
+  /** The rollback's deploy command; {image}, {commit}, {release}, {env} and {namespace} are filled in. */
+  command: z.string().min(1).optional(),
+  /** The local store's folder (each state at <dir>/<namespace>/<env>/deploy_state.json). */
+  dir: relativeOrAbsolutePath.default('.airlock/deploy'),
+  /** Keep the state in S3 instead (shared between CI runners); `dir` is then unused. */
+  s3: deployS3Schema.optional(),
+});
+
 /**
  * `airlock.yaml`: the project file. Every key is optional; the defaults keep everything embedded
  * (one SQLite file and a cache folder under `.airlock/`), so a new project runs with no server.
@@ -47,6 +85,12 @@ export const projectConfigSchema = z.strictObject({
   remote: z.strictObject({ s3: s3RemoteSchema }).optional(),
   /** A price override file (YAML) for private or negotiated prices, relative to this file. */
   prices: z.strictObject({ overrides: relativeOrAbsolutePath }).optional(),
+  deploy: deploySchema.default({
+    namespace: 'default',
+    max_age: '1h',
+    rollback_limit: { count: 2, window: '1h' },
+    dir: '.airlock/deploy',
+  }),
   /** Without this key, OpenAI with its key from OPENAI_API_KEY; with it, exactly the providers listed. */
   providers: z
     .record(z.string().regex(/^[a-z][a-z0-9-]*$/, 'expected a lowercase provider name'), providerSchema)

@@ -28,6 +28,25 @@ cache:
 # prices:
 #   overrides: prices.yaml
 
+# deploy_state.json: what runs in each environment, rollback, and the rollback-rate halt.
+deploy:
+  # One state per environment in a namespace (a team, cluster namespace or feature).
+  namespace: default
+  # A rollback refuses a state older than this unless --allow-stale (seed 002: stale state).
+  max_age: 1h
+  # More than count rollbacks within window halts deploys until a release manager unhalts.
+  rollback_limit:
+    count: 2
+    window: 1h
+  # The rollback's deploy command ({image} {commit} {release} {env} {namespace} are filled in):
+  # command: kubectl -n support set image deployment/bot bot={image}
+  dir: .airlock/deploy
+  # Shared between CI runners: keep the state in S3 instead (written with conditional requests).
+  # s3:
+  #   bucket: my-team-airlock
+  #   prefix: deploy/
+  #   accept_unenforced_conditional_writes: false   # only for servers that ignore If-Match
+
 # Model providers: OpenAI or any OpenAI-compatible endpoint (Azure, vLLM, Ollama, LiteLLM).
 # The key is read from the environment variable named here; it never goes in this file.
 # Listing providers replaces the default (openai, below) with exactly the ones listed.

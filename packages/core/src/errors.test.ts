@@ -46,6 +46,8 @@ describe('code tables', () => {
     expect(exitCodeFor('INVALID_INPUT')).toBe(2);
     expect(exitCodeFor('HALTED')).toBe(3);
     expect(exitCodeFor('UPSTREAM_FAILED')).toBe(4);
+    const stateCodes = ['STATE_MISSING', 'STATE_STALE', 'STATE_MISMATCH', 'STATE_CORRUPT'] as const;
+    expect(stateCodes.map(exitCodeFor)).toEqual([5, 6, 7, 8]);
     expect(httpStatusFor('NOT_FOUND')).toBe(404);
     expect(httpStatusFor('CONFLICT')).toBe(409);
   });

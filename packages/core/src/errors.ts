@@ -13,6 +13,10 @@ export const errorCodes = [
   'CHECK_FAILED',
   'HALTED',
   'UPSTREAM_FAILED',
+  'STATE_MISSING',
+  'STATE_STALE',
+  'STATE_MISMATCH',
+  'STATE_CORRUPT',
   'INTERNAL',
 ] as const;
 

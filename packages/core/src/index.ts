@@ -2,6 +2,8 @@
 
 /** Canonical JSON and SHA-256 digests: content identity for prompts, releases, audit entries. */
 export { canonicalJson, digestOf, sha256Hex } from './canonical-json.ts';
+/** Durations as people write them (`30s`, `1h30m`), for config keys and flags. */
+export { formatDuration, parseDuration } from './duration.ts';
 /** Edit distance, for suggesting what a typo meant. */
 export { editDistance } from './edit-distance.ts';
 /** The two tables that translate error codes: CLI exit codes and HTTP statuses. */
@@ -28,6 +30,8 @@ export {
   type RequestId,
   type Sha256,
 } from './ids.ts';
+/** Container image references, and the rule that a deployed one is a digest or a commit-SHA tag. */
+export { checkImageReference, type ImageReference, parseImageReference } from './image-reference.ts';
 /** JSON Lines: one object per line, each row located or its problem named. */
 export { parseJsonl, type Row } from './json-lines.ts';
 /** The logger interface packages write to, and the JSON / pretty implementation apps inject. */

@@ -5,7 +5,15 @@ export const riskTiers = ['low', 'medium', 'high'] as const;
 export type RiskTier = (typeof riskTiers)[number];
 
 /** Roles people act in. Approving needs one of `approverRoles`; high tier needs two specific ones. */
-export const roles = ['reader', 'publisher', 'approver', 'release-manager', 'risk-partner', 'admin'] as const;
+export const roles = [
+  'reader',
+  'publisher',
+  'approver',
+  'release-manager',
+  'risk-partner',
+  'deployer',
+  'admin',
+] as const;
 export type Role = (typeof roles)[number];
 
 export const approverRoles: readonly Role[] = ['approver', 'release-manager', 'risk-partner', 'admin'];

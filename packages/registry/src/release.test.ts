@@ -33,10 +33,10 @@ describe('releases', () => {
 
   it('refuses an image tag that does not carry the commit', () => {
     expect(() => computeRelease({ ...base, image: 'ghcr.io/org/support-bot:latest' })).toThrow(
-      /must be tagged with the commit SHA/,
+      /neither a digest nor a tag ending in the commit SHA/,
     );
     expect(() => computeRelease({ ...base, image: 'ghcr.io/org/support-bot:latest-9f2c1e7a4b5d' })).toThrow(
-      /must be tagged with the commit SHA/,
+      /neither a digest nor a tag ending in the commit SHA/,
     );
     expect(() => computeRelease({ ...base, commit: 'main' })).toThrow(/is not a full git SHA/);
     expect(() => computeRelease({ ...base, commit: '9f2c1e7' })).toThrow(/is not a full git SHA/);

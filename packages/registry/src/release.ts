@@ -1,4 +1,4 @@
-import { AirlockError, canonicalJson, sha256Hex } from '@airlock/core';
+import { AirlockError, canonicalJson, checkImageReference, sha256Hex } from '@airlock/core';
 import type { FeatureManifest } from './files.ts';
 import { parseModelId } from './model-id.ts';
 
@@ -48,8 +48,8 @@ export function parsePromptRef(ref: string): { name: string; version: number } {
 }
 
 /**
- * Computes a release from a manifest, the commit and the image built from it. The image tag
- * must carry the commit SHA (seed 002: a reused tag overwrites what production runs).
+ * Computes a release from a manifest, the commit and the image built from it. The image must be
+ * a digest or a tag ending in the commit SHA (seed 002: a reused tag overwrites what production runs).
  */
 export function computeRelease(input: ReleaseInput): Release {
   const commit = input.commit.toLowerCase();
@@ -59,13 +59,7 @@ export function computeRelease(input: ReleaseInput): Release {
       `commit "${input.commit}" is not a full git SHA (40 hex characters; git rev-parse HEAD prints it)`,
     );
   }
-  const tag = input.image.slice(input.image.lastIndexOf(':') + 1);
-  if (!input.image.includes(':') || !tag.toLowerCase().includes(commit.slice(0, 7)) || /latest/i.test(tag)) {
-    throw new AirlockError(
-      'INVALID_INPUT',
-      `image "${input.image}" must be tagged with the commit SHA (e.g. …:${commit.slice(0, 12)}), never a reusable tag`,
-    );
-  }
+  checkImageReference(input.image, commit);
   const model = parseModelId(input.manifest.model);
   if (!model.pinned) {
     throw new AirlockError(

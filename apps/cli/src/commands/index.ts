@@ -15,6 +15,15 @@ import {
   datasetVerifyCommand,
 } from './dataset.ts';
 import {
+  deployHistoryCommand,
+  deployMarkGoodCommand,
+  deployProbeCommand,
+  deployRecordCommand,
+  deployRollbackCommand,
+  deployStatusCommand,
+  deployUnhaltCommand,
+} from './deploy.ts';
+import {
   evalBaselineSetCommand,
   evalBaselineShowCommand,
   evalCompareCommand,
@@ -84,6 +93,13 @@ export const commands: readonly CommandDefinition[] = [
   costPricesCommand,
   costTokensCommand,
   policyLintCommand,
+  deployRecordCommand,
+  deployMarkGoodCommand,
+  deployRollbackCommand,
+  deployStatusCommand,
+  deployHistoryCommand,
+  deployUnhaltCommand,
+  deployProbeCommand,
   auditLogCommand,
   auditVerifyCommand,
   tokenCreateCommand,
@@ -106,6 +122,10 @@ export const groups: readonly CommandGroup[] = [
   },
   { name: 'cost', summary: 'money before merge: prices with their date and source, estimates, tokens' },
   { name: 'policy', summary: 'lint a feature manifest against the release rules' },
+  {
+    name: 'deploy',
+    summary: 'deploy_state.json per environment: record, mark-good, rollback, status, history, unhalt',
+  },
   { name: 'audit', summary: 'the tamper-evident log of every change: read it, verify it' },
   { name: 'token', summary: 'API bearer tokens with roles' },
   { name: 'serve', summary: serveCommand.summary },

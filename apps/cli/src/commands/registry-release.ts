@@ -1,8 +1,7 @@
 import { resolve } from 'node:path';
-import { AirlockError, writeFileAtomic } from '@airlock/core';
-import { computeRelease, lintManifest, loadManifestSources, parsePromptRef } from '@airlock/registry';
+import { writeFileAtomic } from '@airlock/core';
 import type { CommandDefinition } from '../command.ts';
-import { datasetPinCheck } from './dataset-pin-check.ts';
+import { releaseFromManifest } from './manifest-release.ts';
 import { required } from './shared-options.ts';
 
 export const registryReleaseCommand: CommandDefinition = {
@@ -25,44 +24,9 @@ export const registryReleaseCommand: CommandDefinition = {
     },
   ],
   async run(context, options, [manifestPath = '']) {
-    const config = context.config();
-    const sources = loadManifestSources(manifestPath, { root: config.root, cwd: context.io.cwd });
-    const missing = [...sources.datasets, ...sources.suites].filter((file) => file.sha256 === undefined);
-    if (missing.length > 0) {
-      throw new AirlockError(
-        'NOT_FOUND',
-        `files the manifest names do not exist: ${missing.map((file) => file.display).join(', ')}`,
-      );
-    }
-    // A release is only made of what policy lint accepts: pinned, approved, unchanged data.
-    const report = await lintManifest(context.registry(), sources, {
-      day: new Date().toISOString().slice(0, 10),
-      checkDatasetPin: datasetPinCheck(context),
-    });
-    if (!report.ok) {
-      const errors = report.findings.filter((finding) => finding.severity === 'error');
-      throw new AirlockError(
-        'CHECK_FAILED',
-        `${sources.file} does not pass policy lint; no release computed`,
-        {
-          issues: errors.map((finding) => ({
-            file: finding.file,
-            line: finding.line,
-            column: finding.column,
-            message: `${finding.message} [${finding.check}]`,
-          })),
-        },
-      );
-    }
-    const ref = parsePromptRef(sources.manifest.prompt);
-    const prompt = await context.registry().getPrompt(ref.name, { version: ref.version });
-    const release = computeRelease({
-      manifest: sources.manifest,
+    const release = await releaseFromManifest(context, manifestPath, {
       commit: required('commit', options.commit),
       image: required('image', options.image),
-      promptSha256: prompt.sha256,
-      datasets: sources.datasets.map((file) => ({ name: file.name, sha256: file.sha256 ?? '' })),
-      evalSuites: sources.suites.map((file) => ({ name: file.name, sha256: file.sha256 ?? '' })),
     });
     if (typeof options.out === 'string') {
       writeFileAtomic(resolve(context.io.cwd, options.out), `${JSON.stringify(release, null, 2)}\n`);

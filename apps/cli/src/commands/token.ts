@@ -10,7 +10,7 @@ export const tokenCreateCommand: CommandDefinition = {
     role: {
       type: 'string',
       valueName: 'role',
-      description: 'reader, publisher, approver, release-manager, risk-partner or admin',
+      description: 'reader, publisher, approver, release-manager, risk-partner, deployer or admin',
     },
     by: {
       type: 'string',

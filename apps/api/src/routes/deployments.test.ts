@@ -1,0 +1,106 @@
+import { join } from 'node:path';
+import { silentLogger } from '@airlock/core';
+import { temporaryDirectory } from '@airlock/vitest-config/temp-dir';
+import { describe, expect, it } from 'vitest';
+import { servicesFor } from '../../test/services.ts';
+import { createApp } from '../app.ts';
+import { openProjectStore, storeReadiness } from '../store.ts';
+
+const key = { namespace: 'default', environment: 'production' };
+const commitOf = (n: number) => `${n}`.repeat(40);
+const build = (n: number) => ({
+  release: {
+    id: `gpt-4o/2024-11-20/v${n}`,
+    digest: `${n}`.repeat(64),
+    feature: 'support-bot',
+    model: 'openai/gpt-4o-2024-11-20',
+    fallbackModel: 'openai/gpt-4o-mini-2024-07-18',
+    prompt: { name: 'support-answer', version: n, sha256: 'a'.repeat(64) },
+  },
+  commit: commitOf(n),
+  image: `ghcr.io/org/bot:${commitOf(n).slice(0, 12)}`,
+  actor: 'ci@corp',
+});
+
+async function setup() {
+  const database = openProjectStore(join(temporaryDirectory('airlock-api-deploy-'), 'airlock.db'));
+  const services = servicesFor(database);
+  const app = createApp({ version: '1', logger: silentLogger, readiness: () => storeReadiness(database), ...services });
+  const tokenFor = async (role: 'reader' | 'deployer') =>
+    (await services.registry.createToken({ actor: `${role}@corp`, role, createdBy: 'admin@corp' })).token;
+  const deployState = services.deployments.deployState;
+  await deployState.record(key, { ...build(1), init: true });
+  await deployState.markGood(key, { actor: 'ci@corp' });
+  await deployState.record(key, build(2));
+  return { app, services, reader: await tokenFor('reader'), deployer: await tokenFor('deployer') };
+}
+
+const auth = (token: string) => ({ Authorization: `Bearer ${token}` });
+
+describe('deployments API', () => {
+  it('tells other services what a feature runs, and an environment what it would roll back to', async () => {
+    const { app, reader } = await setup();
+    const release = await app.request('/v1/features/support-bot/release?env=production', { headers: auth(reader) });
+    expect(release.status).toBe(200);
+    expect(await release.json()).toMatchObject({
+      feature: 'support-bot',
+      environment: 'production',
+      release: {
+        model: 'openai/gpt-4o-2024-11-20',
+        fallbackModel: 'openai/gpt-4o-mini-2024-07-18',
+        prompt: { name: 'support-answer', version: 2 },
+      },
+      image: build(2).image,
+      outcome: 'deployed',
+      halted: false,
+    });
+    const other = await app.request('/v1/features/billing-bot/release?env=production', { headers: auth(reader) });
+    expect(other.status).toBe(404);
+    expect((await other.json()).error.message).toMatch(/runs support-bot, not billing-bot/);
+
+    const environment = await app.request('/v1/deployments/production', { headers: auth(reader) });
+    expect(await environment.json()).toMatchObject({
+      current: { seq: 2 },
+      knownGood: { seq: 1 },
+      halt: null,
+      rollbacksInWindow: 0,
+      rollbackLimit: { count: 2, windowMs: 3_600_000 },
+    });
+    const missing = await app.request('/v1/deployments/staging', { headers: auth(reader) });
+    expect(missing.status).toBe(404);
+    expect((await missing.json()).error.code).toBe('STATE_MISSING');
+  });
+
+  it('rolls back for a deployer only, records who, and answers 423 once halted', async () => {
+    const { app, reader, deployer, services } = await setup();
+    const body = (reason: string) => ({
+      method: 'POST',
+      headers: { ...auth(deployer), 'Content-Type': 'application/json' },
+      body: JSON.stringify({ reason }),
+    });
+    const forbidden = await app.request('/v1/deployments/production/rollback', {
+      ...body('gate failed'),
+      headers: { ...auth(reader), 'Content-Type': 'application/json' },
+    });
+    expect(forbidden.status).toBe(403);
+    const done = await app.request('/v1/deployments/production/rollback', body('gate failed'));
+    expect(done.status).toBe(200);
+    expect(await done.json()).toMatchObject({
+      rollback: { status: 'done', by: 'deployer@corp', from: { seq: 2 }, to: { seq: 1 } },
+      current: { seq: 3, release: { id: 'gpt-4o/2024-11-20/v1' } },
+    });
+    // Nothing known-good is left to return to.
+    const nothing = await app.request('/v1/deployments/production/rollback', body('again'));
+    expect(nothing.status).toBe(412);
+
+    await services.deployments.deployState.record(key, build(3));
+    await services.deployments.deployState.markGood(key, { actor: 'ci@corp' });
+    await services.deployments.deployState.record(key, build(4));
+    expect((await app.request('/v1/deployments/production/rollback', body('two'))).status).toBe(200);
+    const halted = await app.request('/v1/deployments/production/rollback', body('three'));
+    expect(halted.status).toBe(423);
+    expect((await halted.json()).error.code).toBe('HALTED');
+    const audit = await services.registry.auditLog({ subject: 'default/production', action: 'deploy.rollback' });
+    expect(audit.map((entry) => entry.actor)).toEqual(['deployer@corp', 'deployer@corp']);
+  });
+});
