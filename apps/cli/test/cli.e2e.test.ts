@@ -109,7 +109,9 @@ describe('airlock, run as a process', () => {
     const cwd = emptyFolder();
     const unknown = await runCli(['deploi'], { cwd });
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toBe('error: unknown command "deploi"; did you mean "deploy"? (see airlock --help)\n');
+    expect(unknown.stderr).toBe(
+      'error: unknown command "deploi"; did you mean "deploy"? (see airlock --help)\n',
+    );
     const badOption = await runCli(['init', '--force'], { cwd });
     expect(badOption.code).toBe(2);
     expect(badOption.stderr).toBe("error: unknown option '--force' (see airlock init --help)\n");
