@@ -1,4 +1,4 @@
-import type { DeployConfig } from '@airlock/config';
+import type { DeployConfig, S3Remote } from '@airlock/config';
 import { datasetsMigrations } from '@airlock/datasets';
 import {
   applyMigrations,
@@ -65,6 +65,15 @@ export function storeReadiness(database: Database): Readiness {
   }
 }
 
+/** An S3 client for a configured bucket; credentials come from the AWS chain, never from airlock.yaml. */
+export function s3ClientFor(s3: S3Remote): ReturnType<typeof createS3Client> {
+  return createS3Client({
+    region: s3.region,
+    forcePathStyle: s3.forcePathStyle,
+    ...(s3.endpoint ? { endpoint: s3.endpoint } : {}),
+  });
+}
+
 /**
  * The deploy-state service airlock.yaml describes: the local file store, or S3 when `deploy.s3` is
  * set. Every change is appended to the registry's audit log. The API and the CLI both use this.
@@ -73,12 +82,7 @@ export function openDeployState(deploy: DeployConfig, registry: Registry): Deplo
   const s3 = deploy.s3;
   const store = s3
     ? createS3StateStore({
-        // Credentials come from the AWS environment variables or profile, never from airlock.yaml.
-        client: createS3Client({
-          region: s3.region,
-          forcePathStyle: s3.forcePathStyle,
-          ...(s3.endpoint ? { endpoint: s3.endpoint } : {}),
-        }),
+        client: s3ClientFor(s3),
         bucket: s3.bucket,
         prefix: s3.prefix,
         acceptUnenforcedConditionalWrites: s3.acceptUnenforcedConditionalWrites,

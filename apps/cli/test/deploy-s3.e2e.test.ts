@@ -1,10 +1,10 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { computeRelease, featureManifestSchema } from '@airlock/registry';
 import { type S3TestServer, startS3Server } from '@airlock/test-servers';
 import { temporaryDirectory } from '@airlock/vitest-config/temp-dir';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from './cli-process.ts';
+import { writeReleaseFile } from './release-files.ts';
 
 let server: S3TestServer;
 beforeAll(async () => {
@@ -13,8 +13,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await server?.stop();
 });
-
-const commitOf = (n: number) => `${n}`.repeat(40);
 
 function project(prefix: string, accept: boolean) {
   const cwd = temporaryDirectory('airlock-deploy-s3-');
@@ -32,23 +30,7 @@ function project(prefix: string, accept: boolean) {
       '',
     ].join('\n'),
   );
-  for (const n of [1, 2]) {
-    const manifest = featureManifestSchema.parse({
-      feature: 'support-bot',
-      risk_tier: 'low',
-      model: 'openai/gpt-4o-2024-11-20',
-      prompt: `support-answer@${n}`,
-    });
-    const release = computeRelease({
-      manifest,
-      commit: commitOf(n),
-      image: `ghcr.io/org/bot:${commitOf(n).slice(0, 12)}`,
-      promptSha256: `${n}`.repeat(64),
-      datasets: [],
-      evalSuites: [],
-    });
-    writeFileSync(join(cwd, `release-${n}.json`), JSON.stringify(release));
-  }
+  for (const n of [1, 2]) writeReleaseFile(cwd, n);
   const env = { AIRLOCK_ACTOR: 'ci@corp', AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER' };
   return { cwd, run: (...args: string[]) => runCli(args, { cwd, env }) };
 }

@@ -1,33 +1,10 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { computeRelease, featureManifestSchema } from '@airlock/registry';
 import { temporaryDirectory } from '@airlock/vitest-config/temp-dir';
 import { describe, expect, it } from 'vitest';
 import { airlockBin, runCli } from './cli-process.ts';
-
-const commitOf = (n: number) => `${n}`.repeat(40).slice(0, 40);
-
-/** A release file as `airlock registry release --out` writes it, for prompt version n. */
-function releaseFile(cwd: string, n: number): string {
-  const manifest = featureManifestSchema.parse({
-    feature: 'support-bot',
-    risk_tier: 'medium',
-    model: 'openai/gpt-4o-2024-11-20',
-    prompt: `support-answer@${n}`,
-  });
-  const release = computeRelease({
-    manifest,
-    commit: commitOf(n),
-    image: `ghcr.io/org/bot:${commitOf(n).slice(0, 12)}`,
-    promptSha256: `${n}`.repeat(64),
-    datasets: [],
-    evalSuites: [],
-  });
-  const file = `release-${n}.json`;
-  writeFileSync(join(cwd, file), JSON.stringify(release, null, 2));
-  return file;
-}
+import { commitOf, writeReleaseFile } from './release-files.ts';
 
 function project(yaml = '') {
   const cwd = temporaryDirectory('airlock-deploy-cli-');
@@ -40,11 +17,13 @@ function project(yaml = '') {
 
 async function threeReleases(run: ReturnType<typeof project>['run'], cwd: string) {
   const env = ['--env', 'production'];
-  expect((await run('deploy', 'record', ...env, '--release', releaseFile(cwd, 1), '--init')).code).toBe(0);
+  expect((await run('deploy', 'record', ...env, '--release', writeReleaseFile(cwd, 1), '--init')).code).toBe(
+    0,
+  );
   expect((await run('deploy', 'mark-good', ...env)).code).toBe(0);
-  expect((await run('deploy', 'record', ...env, '--release', releaseFile(cwd, 2))).code).toBe(0);
+  expect((await run('deploy', 'record', ...env, '--release', writeReleaseFile(cwd, 2))).code).toBe(0);
   expect((await run('deploy', 'mark-good', ...env, '--expect', 'gpt-4o/2024-11-20/v2')).code).toBe(0);
-  expect((await run('deploy', 'record', ...env, '--release', releaseFile(cwd, 3))).code).toBe(0);
+  expect((await run('deploy', 'record', ...env, '--release', writeReleaseFile(cwd, 3))).code).toBe(0);
 }
 
 describe('airlock deploy', () => {
@@ -67,7 +46,14 @@ describe('airlock deploy', () => {
     expect(readFileSync(join(cwd, 'deployed.log'), 'utf8')).toBe(
       `gpt-4o/2024-11-20/v2 ghcr.io/org/bot:${commitOf(2).slice(0, 12)}\ngpt-4o/2024-11-20/v1 ghcr.io/org/bot:${commitOf(1).slice(0, 12)}\n`,
     );
-    const refused = await run('deploy', 'record', '--env', 'production', '--release', releaseFile(cwd, 4));
+    const refused = await run(
+      'deploy',
+      'record',
+      '--env',
+      'production',
+      '--release',
+      writeReleaseFile(cwd, 4),
+    );
     expect(refused.code).toBe(3);
     const status = JSON.parse((await run('deploy', 'status', '--env', 'production', '--json')).stdout);
     expect(status).toMatchObject({
@@ -102,7 +88,7 @@ describe('airlock deploy', () => {
     );
     expect(cleared.code).toBe(0);
     expect(
-      (await run('deploy', 'record', '--env', 'production', '--release', releaseFile(cwd, 4))).code,
+      (await run('deploy', 'record', '--env', 'production', '--release', writeReleaseFile(cwd, 4))).code,
     ).toBe(0);
     const audit = JSON.parse((await run('audit', 'log', '--subject', 'default/production', '--json')).stdout);
     expect(audit.entries.map((entry: { action: string }) => entry.action)).toEqual([
@@ -144,7 +130,7 @@ describe('airlock deploy', () => {
 
   it('refuses reusable image tags and bad input, writing nothing', { timeout: 60_000 }, async () => {
     const { cwd, run, stateFile } = project();
-    const file = releaseFile(cwd, 1);
+    const file = writeReleaseFile(cwd, 1);
     const release = JSON.parse(readFileSync(join(cwd, file), 'utf8'));
     writeFileSync(
       join(cwd, 'tampered.json'),
@@ -187,7 +173,7 @@ describe('airlock deploy', () => {
     expect(missing.code).toBe(5);
     expect(missing.stderr).toMatch(/no deploy state at .*deploy_state\.json/);
     expect(
-      (await run('deploy', 'record', '--env', 'production', '--release', releaseFile(cwd, 1))).code,
+      (await run('deploy', 'record', '--env', 'production', '--release', writeReleaseFile(cwd, 1))).code,
     ).toBe(5);
     await threeReleases(run, cwd);
 
@@ -216,7 +202,14 @@ describe('airlock deploy', () => {
     expect(readFileSync(stateFile, 'utf8')).toBe(wrong);
 
     writeFileSync(stateFile, before.slice(0, 200));
-    const corrupt = await run('deploy', 'record', '--env', 'production', '--release', releaseFile(cwd, 4));
+    const corrupt = await run(
+      'deploy',
+      'record',
+      '--env',
+      'production',
+      '--release',
+      writeReleaseFile(cwd, 4),
+    );
     expect(corrupt.code).toBe(8);
     expect(corrupt.stderr).toMatch(/deploy_state\.json:\d+:\d+: not JSON/);
     expect(readFileSync(stateFile, 'utf8')).toBe(before.slice(0, 200));

@@ -25,7 +25,12 @@ const build = (n: number) => ({
 async function setup() {
   const database = openProjectStore(join(temporaryDirectory('airlock-api-deploy-'), 'airlock.db'));
   const services = servicesFor(database);
-  const app = createApp({ version: '1', logger: silentLogger, readiness: () => storeReadiness(database), ...services });
+  const app = createApp({
+    version: '1',
+    logger: silentLogger,
+    readiness: () => storeReadiness(database),
+    ...services,
+  });
   const tokenFor = async (role: 'reader' | 'deployer') =>
     (await services.registry.createToken({ actor: `${role}@corp`, role, createdBy: 'admin@corp' })).token;
   const deployState = services.deployments.deployState;
@@ -40,7 +45,9 @@ const auth = (token: string) => ({ Authorization: `Bearer ${token}` });
 describe('deployments API', () => {
   it('tells other services what a feature runs, and an environment what it would roll back to', async () => {
     const { app, reader } = await setup();
-    const release = await app.request('/v1/features/support-bot/release?env=production', { headers: auth(reader) });
+    const release = await app.request('/v1/features/support-bot/release?env=production', {
+      headers: auth(reader),
+    });
     expect(release.status).toBe(200);
     expect(await release.json()).toMatchObject({
       feature: 'support-bot',
@@ -54,7 +61,9 @@ describe('deployments API', () => {
       outcome: 'deployed',
       halted: false,
     });
-    const other = await app.request('/v1/features/billing-bot/release?env=production', { headers: auth(reader) });
+    const other = await app.request('/v1/features/billing-bot/release?env=production', {
+      headers: auth(reader),
+    });
     expect(other.status).toBe(404);
     expect((await other.json()).error.message).toMatch(/runs support-bot, not billing-bot/);
 
@@ -100,7 +109,10 @@ describe('deployments API', () => {
     const halted = await app.request('/v1/deployments/production/rollback', body('three'));
     expect(halted.status).toBe(423);
     expect((await halted.json()).error.code).toBe('HALTED');
-    const audit = await services.registry.auditLog({ subject: 'default/production', action: 'deploy.rollback' });
+    const audit = await services.registry.auditLog({
+      subject: 'default/production',
+      action: 'deploy.rollback',
+    });
     expect(audit.map((entry) => entry.actor)).toEqual(['deployer@corp', 'deployer@corp']);
   });
 });

@@ -1,6 +1,6 @@
+import { s3ClientFor } from '@airlock/api/store';
 import { AirlockError, formatDuration, parseDuration } from '@airlock/core';
 import {
-  createS3Client,
   type Deployment,
   type DeployState,
   probeConditionalWrites,
@@ -381,11 +381,7 @@ export const deployProbeCommand: CommandDefinition = {
       return 0;
     }
     const probe = await probeConditionalWrites({
-      client: createS3Client({
-        region: s3.region,
-        forcePathStyle: s3.forcePathStyle,
-        ...(s3.endpoint ? { endpoint: s3.endpoint } : {}),
-      }),
+      client: s3ClientFor(s3),
       bucket: s3.bucket,
       prefix: s3.prefix,
     });
