@@ -40,6 +40,8 @@ async function setup() {
   return { app, services, reader: await tokenFor('reader'), deployer: await tokenFor('deployer') };
 }
 
+const errorOf = async (response: Response) =>
+  (await response.json()) as { error: { code: string; message: string } };
 const auth = (token: string) => ({ Authorization: `Bearer ${token}` });
 
 describe('deployments API', () => {
@@ -65,7 +67,7 @@ describe('deployments API', () => {
       headers: auth(reader),
     });
     expect(other.status).toBe(404);
-    expect((await other.json()).error.message).toMatch(/runs support-bot, not billing-bot/);
+    expect((await errorOf(other)).error.message).toMatch(/runs support-bot, not billing-bot/);
 
     const environment = await app.request('/v1/deployments/production', { headers: auth(reader) });
     expect(await environment.json()).toMatchObject({
@@ -77,7 +79,7 @@ describe('deployments API', () => {
     });
     const missing = await app.request('/v1/deployments/staging', { headers: auth(reader) });
     expect(missing.status).toBe(404);
-    expect((await missing.json()).error.code).toBe('STATE_MISSING');
+    expect((await errorOf(missing)).error.code).toBe('STATE_MISSING');
   });
 
   it('rolls back for a deployer only, records who, and answers 423 once halted', async () => {
@@ -108,7 +110,7 @@ describe('deployments API', () => {
     expect((await app.request('/v1/deployments/production/rollback', body('two'))).status).toBe(200);
     const halted = await app.request('/v1/deployments/production/rollback', body('three'));
     expect(halted.status).toBe(423);
-    expect((await halted.json()).error.code).toBe('HALTED');
+    expect((await errorOf(halted)).error.code).toBe('HALTED');
     const audit = await services.registry.auditLog({
       subject: 'default/production',
       action: 'deploy.rollback',
