@@ -4,6 +4,7 @@ import type { Datasets } from '@airlock/datasets';
 import type { DeployStateService, RollbackLimit } from '@airlock/deploy-state';
 import type { EvalRunStore } from '@airlock/evals';
 import type { Registry } from '@airlock/registry';
+import type { PredictionStore } from '@airlock/rollout';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { etag } from 'hono/etag';
 import { HTTPException } from 'hono/http-exception';
@@ -19,6 +20,7 @@ import { registerDeploymentRoutes } from './routes/deployments.ts';
 import { registerEvalRoutes } from './routes/evals.ts';
 import { type Readiness, registerHealthRoutes } from './routes/health.ts';
 import { registerRegistryRoutes } from './routes/registry.ts';
+import { registerRolloutRoutes } from './routes/rollout.ts';
 
 /** The methods routed for a path (`/v1/models/:id` patterns included), for 405 and `Allow`. */
 function allowedMethods(routes: readonly { method: string; path: string }[], path: string): string[] {
@@ -48,6 +50,8 @@ export interface AppDeps {
   evalRuns: EvalRunStore;
   /** deploy_state.json per environment, and the defaults requests fall back on. */
   deployments: { deployState: DeployStateService; namespace: string; rollbackLimit: RollbackLimit };
+  /** The prediction log, and whether it keeps raw inputs. */
+  predictions: { store: PredictionStore; keepInputs: boolean };
   /** A monotonic clock in milliseconds, for request durations. */
   now?: () => number;
 }
@@ -95,6 +99,12 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   registerCostRoutes(app, deps.prices);
   registerEvalRoutes(app, deps.evalRuns);
   registerDeploymentRoutes(app, deps.deployments);
+  registerRolloutRoutes(app, {
+    predictions: deps.predictions.store,
+    keepInputs: deps.predictions.keepInputs,
+    deployState: deps.deployments.deployState,
+    namespace: deps.deployments.namespace,
+  });
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',

@@ -8,6 +8,7 @@ import { loadPriceTable } from '@airlock/cost';
 import { createDatasets, createLocalCache, createSqliteDatasetsStore } from '@airlock/datasets';
 import { createSqliteEvalRunStore } from '@airlock/evals';
 import { createRegistry, createSqliteRegistryStore } from '@airlock/registry';
+import { createSqlitePredictionStore } from '@airlock/rollout';
 import { serve } from '@hono/node-server';
 import { createApp } from './app.ts';
 import { openDeployState, openProjectStore, storeReadiness } from './store.ts';
@@ -44,6 +45,10 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       cache: createLocalCache(options.config.cacheDir),
     }),
     evalRuns: createSqliteEvalRunStore(database),
+    predictions: {
+      store: createSqlitePredictionStore(database),
+      keepInputs: options.config.predictions.keepInputs,
+    },
     deployments: {
       deployState: openDeployState(options.config.deploy, registry),
       namespace: options.config.deploy.namespace,

@@ -18,6 +18,7 @@ import {
 } from '@airlock/deploy-state';
 import { evalsMigrations } from '@airlock/evals';
 import { type Registry, registryMigrations } from '@airlock/registry';
+import { rolloutMigrations } from '@airlock/rollout';
 import type { Readiness } from './routes/health.ts';
 
 /**
@@ -29,6 +30,7 @@ export const allMigrations: readonly Migration[] = [
   ...registryMigrations,
   ...datasetsMigrations,
   ...evalsMigrations,
+  ...rolloutMigrations,
 ];
 
 /** Opens the project's store and brings its schema up to date. */

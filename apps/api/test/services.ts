@@ -5,6 +5,7 @@ import type { Database } from '@airlock/db';
 import { createDeployState, createFileStateStore, defaultRollbackLimit } from '@airlock/deploy-state';
 import { createSqliteEvalRunStore } from '@airlock/evals';
 import { createRegistry, createSqliteRegistryStore } from '@airlock/registry';
+import { createSqlitePredictionStore } from '@airlock/rollout';
 
 /** The domain services createApp takes, over one test store (the cache beside the store file). */
 export function servicesFor(database: Database) {
@@ -17,6 +18,7 @@ export function servicesFor(database: Database) {
       cache: createLocalCache(join(database.path, '..', 'cache')),
     }),
     evalRuns: createSqliteEvalRunStore(database),
+    predictions: { store: createSqlitePredictionStore(database), keepInputs: false },
     deployments: {
       deployState: createDeployState({
         store: createFileStateStore({ root: join(database.path, '..', 'deploy') }),

@@ -75,7 +75,7 @@ describe('airlock.yaml', () => {
     );
     expect(problems(dir)).toEqual([
       'airlock.yaml:3:9: store.path: expected string, received number',
-      'airlock.yaml:4:1: unknown key "cahce" at the top level (expected one of: version, store, cache, remote, prices, deploy, providers)',
+      'airlock.yaml:4:1: unknown key "cahce" at the top level (expected one of: version, store, cache, remote, prices, deploy, predictions, providers)',
       'airlock.yaml:7:3: missing required key "bucket" in remote.s3 (expected string)',
     ]);
   });

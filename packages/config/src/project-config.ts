@@ -46,6 +46,8 @@ export interface ProjectConfig {
   priceOverrides?: string;
   providers: Record<string, ProviderConfig>;
   deploy: DeployConfig;
+  /** Whether the prediction log keeps raw inputs (default: only their SHA-256). */
+  predictions: { keepInputs: boolean };
 }
 
 function absolute(root: string, path: string): string {
@@ -107,6 +109,7 @@ export function resolveProjectConfig(
     ...(file.prices ? { priceOverrides: absolute(root, file.prices.overrides) } : {}),
     providers,
     deploy: resolveDeploy(file.deploy, root),
+    predictions: { keepInputs: file.predictions.keep_inputs },
   };
 }
 

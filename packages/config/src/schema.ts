@@ -91,6 +91,13 @@ export const projectConfigSchema = z.strictObject({
     rollback_limit: { count: 2, window: '1h' },
     dir: '.airlock/deploy',
   }),
+  /** The prediction log (POST /v1/predictions, airlock rollout record). */
+  predictions: z
+    .strictObject({
+      /** Keep raw inputs; by default only their SHA-256 is stored (inputs can carry personal data). */
+      keep_inputs: z.boolean().default(false),
+    })
+    .default({ keep_inputs: false }),
   /** Without this key, OpenAI with its key from OPENAI_API_KEY; with it, exactly the providers listed. */
   providers: z
     .record(z.string().regex(/^[a-z][a-z0-9-]*$/, 'expected a lowercase provider name'), providerSchema)

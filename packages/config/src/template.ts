@@ -47,6 +47,10 @@ deploy:
   #   prefix: deploy/
   #   accept_unenforced_conditional_writes: false   # only for servers that ignore If-Match
 
+# The prediction log behind rollout metrics: only each input's SHA-256 unless raw inputs are kept.
+predictions:
+  keep_inputs: false
+
 # Model providers: OpenAI or any OpenAI-compatible endpoint (Azure, vLLM, Ollama, LiteLLM).
 # The key is read from the environment variable named here; it never goes in this file.
 # Listing providers replaces the default (openai, below) with exactly the ones listed.

@@ -16,6 +16,7 @@ import {
   applyRollback,
   defaultRollbackLimit,
   emptyState,
+  endRollout,
   markGood,
   planRollback,
   type RollbackLimit,
@@ -23,6 +24,7 @@ import {
   recordDeployment,
   requireNoPendingRollback,
   requireNotHalted,
+  setRolloutStage,
   startRollback,
   unhalt,
 } from './transitions.ts';
@@ -36,7 +38,11 @@ export interface DeployEvent {
     | 'deploy.rollback-failed'
     | 'deploy.rollback-abandoned'
     | 'deploy.halt'
-    | 'deploy.unhalt';
+    | 'deploy.unhalt'
+    | 'rollout.start'
+    | 'rollout.emergency'
+    | 'rollout.stage'
+    | 'rollout.complete';
   /** `namespace/environment`. */
   subject: string;
   actor: string;
@@ -414,6 +420,80 @@ export function createDeployState(options: DeployStateOptions) {
           ok: answer.ok,
           ...(answer.detail === undefined ? {} : { detail: answer.detail }),
         });
+      });
+    },
+
+    /**
+     * Moves the current deployment's rollout to a stage (stage 1 starts it; an emergency start is
+     * its own audit event, seed 004: "use of the emergency pipeline is itself logged").
+     */
+    async setRolloutStage(
+      key: StateKey,
+      input: {
+        actor: string;
+        policy: string;
+        stage: number;
+        trafficPct: number;
+        emergency: boolean;
+        expectSeq?: number;
+      },
+    ): Promise<DeployState> {
+      const actor = requireText(input.actor, 'the actor');
+      return change(key, actor, (read, at) => {
+        const state = requireState(read, key);
+        requireNoPendingRollback(state);
+        const next = setRolloutStage(state, { ...input, by: actor, at: at.toISOString() });
+        const starting = state.rollout?.seq !== next.rollout?.seq;
+        const action = starting ? (input.emergency ? 'rollout.emergency' : 'rollout.start') : 'rollout.stage';
+        return {
+          next,
+          result: next,
+          events: [
+            {
+              action,
+              subject: subjectOf(key),
+              actor,
+              details: {
+                release: next.current?.release.id,
+                seq: next.current?.seq,
+                policy: input.policy,
+                stage: input.stage,
+                trafficPct: input.trafficPct,
+              },
+            },
+          ],
+        };
+      });
+    },
+
+    /** The rollout reached 100% with every check passing: the release is known-good, the rollout ends. */
+    async completeRollout(key: StateKey, input: { actor: string; expectSeq?: number }): Promise<DeployState> {
+      const actor = requireText(input.actor, 'the actor');
+      return change(key, actor, (read, at) => {
+        const state = requireState(read, key);
+        const expect =
+          input.expectSeq === undefined
+            ? undefined
+            : state.history.find((entry) => entry.seq === input.expectSeq);
+        if (input.expectSeq !== undefined && state.current?.seq !== input.expectSeq) {
+          throw new AirlockError(
+            'CONFLICT',
+            `${key.environment} no longer runs deployment #${input.expectSeq}${expect ? ` (${expect.release.id})` : ''}; the rollout decision is stale`,
+          );
+        }
+        const marked = markGood(state, { by: actor, at: at.toISOString() });
+        const next = endRollout(marked.state);
+        const details = { seq: marked.deployment.seq, release: marked.deployment.release.id };
+        return {
+          next,
+          result: next,
+          events: [
+            { action: 'rollout.complete', subject: subjectOf(key), actor, details },
+            ...(marked.changed
+              ? [{ action: 'deploy.mark-good' as const, subject: subjectOf(key), actor, details }]
+              : []),
+          ],
+        };
       });
     },
 

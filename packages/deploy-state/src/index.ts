@@ -35,7 +35,9 @@ export {
   parseDeployState,
   type ReleaseRef,
   type RollbackRecord,
+  type RolloutProgress,
   releaseRefSchema,
+  rolloutProgressSchema,
   serializeDeployState,
   stateNamePattern,
 } from './state.ts';

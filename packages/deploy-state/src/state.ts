@@ -95,6 +95,21 @@ export const unhaltSchema = z.strictObject({
   haltedSince: time,
 });
 
+/** The current deployment's progressive rollout, when it is in one (set by `airlock rollout`). */
+export const rolloutProgressSchema = z.strictObject({
+  /** The deployment (seq) being rolled out; anything else current means the rollout ended. */
+  seq: z.int().positive(),
+  /** The policy file, as given. */
+  policy: z.string(),
+  /** 1-based stage number. */
+  stage: z.int().positive(),
+  trafficPct: z.number().gt(0).max(100),
+  stageStartedAt: time,
+  emergency: z.boolean(),
+  startedAt: time,
+  by: actor,
+});
+
 export const deployStateSchema = z.strictObject({
   format: z.literal(deployStateFormat, { message: `expected "${deployStateFormat}"` }),
   namespace: z.string().regex(stateNamePattern),
@@ -110,6 +125,8 @@ export const deployStateSchema = z.strictObject({
   pendingRollback: pendingRollbackSchema.nullable(),
   halt: haltSchema.nullable(),
   unhalts: z.array(unhaltSchema),
+  /** Absent in files written before rollouts existed: read as null. */
+  rollout: rolloutProgressSchema.nullable().default(null),
 });
 
 export type ReleaseRef = z.infer<typeof releaseRefSchema>;
@@ -117,7 +134,8 @@ export type Deployment = z.infer<typeof deploymentSchema>;
 export type RollbackRecord = z.infer<typeof rollbackSchema>;
 export type PendingRollback = z.infer<typeof pendingRollbackSchema>;
 export type Halt = z.infer<typeof haltSchema>;
-export type DeployState = z.infer<typeof deployStateSchema>;
+export type DeployState = z.output<typeof deployStateSchema>;
+export type RolloutProgress = z.infer<typeof rolloutProgressSchema>;
 
 /** Refuses a namespace or environment name that cannot be a path segment or key part. */
 export function checkStateKey(key: StateKey): StateKey {

@@ -58,6 +58,7 @@ export function emptyState(key: StateKey, at: string, by: string): DeployState {
     pendingRollback: null,
     halt: null,
     unhalts: [],
+    rollout: null,
   };
 }
 
@@ -136,7 +137,12 @@ export function recordDeployment(
     outcome: 'deployed',
   };
   return {
-    state: { ...state, current: deployment, history: keepNewest([...state.history, deployment]) },
+    state: {
+      ...state,
+      current: deployment,
+      history: keepNewest([...state.history, deployment]),
+      rollout: null,
+    },
     deployment,
     changed: true,
   };
@@ -294,7 +300,12 @@ export function applyRollback(state: DeployState, result: RollbackResult): Deplo
   const base = { ...state, pendingRollback: null, rollbacks: keepNewest([...state.rollbacks, record]) };
   if (!result.ok) return { ...base, history: keepNewest([...state.history, deployment]) };
   const marked = updateDeployment(base, result.from.seq, { outcome: 'rolled-back', rollbackId: result.id });
-  return { ...marked, current: deployment, history: keepNewest([...marked.history, deployment]) };
+  return {
+    ...marked,
+    current: deployment,
+    history: keepNewest([...marked.history, deployment]),
+    rollout: null,
+  };
 }
 
 /** Claims the environment while a deploy command runs, so a second rollback waits or is refused. */
@@ -360,4 +371,56 @@ export function unhalt(
     haltedSince: halt.since,
   };
   return { ...state, halt: null, unhalts: keepNewest([...state.unhalts, record]) };
+}
+
+/**
+ * Moves the current deployment's rollout to a stage (starting it at the first). Refused while
+ * halted, with nothing deployed, or when `expectSeq` is not what is current (someone deployed or
+ * rolled back since the decision was made).
+ */
+export function setRolloutStage(
+  state: DeployState,
+  input: {
+    expectSeq?: number;
+    policy: string;
+    stage: number;
+    trafficPct: number;
+    emergency: boolean;
+    at: string;
+    by: string;
+  },
+): DeployState {
+  requireNotHalted(state, 'rollout changes');
+  const current = state.current;
+  if (current === null) {
+    throw new AirlockError(
+      'PRECONDITION_FAILED',
+      `nothing is deployed to ${state.environment}; nothing to roll out`,
+    );
+  }
+  if (input.expectSeq !== undefined && current.seq !== input.expectSeq) {
+    throw new AirlockError(
+      'CONFLICT',
+      `${state.environment} now runs ${describe(current)}, not deployment #${input.expectSeq}; the rollout decision is stale`,
+    );
+  }
+  const ongoing = state.rollout?.seq === current.seq ? state.rollout : null;
+  return {
+    ...state,
+    rollout: {
+      seq: current.seq,
+      policy: input.policy,
+      stage: input.stage,
+      trafficPct: input.trafficPct,
+      stageStartedAt: input.at,
+      emergency: input.emergency,
+      startedAt: ongoing?.startedAt ?? input.at,
+      by: input.by,
+    },
+  };
+}
+
+/** Ends the rollout of the current deployment (it reached 100%, and is marked known-good by the caller). */
+export function endRollout(state: DeployState): DeployState {
+  return { ...state, rollout: null };
 }

@@ -77,6 +77,19 @@ const environmentSchema = z
     halt: haltSchema.nullable(),
     rollbacksInWindow: z.number().int(),
     rollbackLimit: z.object({ count: z.number().int(), windowMs: z.number().int() }),
+    rollout: z
+      .object({
+        seq: z.number().int(),
+        policy: z.string(),
+        stage: z.number().int(),
+        trafficPct: z.number(),
+        stageStartedAt: z.string(),
+        emergency: z.boolean(),
+        startedAt: z.string(),
+        by: z.string(),
+      })
+      .nullable()
+      .openapi({ description: "the current deployment's progressive rollout, if any" }),
   })
   .openapi('DeploymentState');
 
@@ -204,6 +217,7 @@ export function registerDeploymentRoutes(app: OpenAPIHono<AppEnv>, options: Depl
         halt: state.halt,
         rollbacksInWindow: rollbacksInWindow(state, new Date(), options.rollbackLimit).length,
         rollbackLimit: options.rollbackLimit,
+        rollout: state.rollout,
       },
       200,
     );

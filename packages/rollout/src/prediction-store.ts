@@ -1,0 +1,51 @@
+import type { Database } from '@airlock/db';
+import type { Prediction } from './predictions.ts';
+
+/** The prediction log: written in batches by the API, read as a time window by `rollout metrics`. */
+export interface PredictionStore {
+  /**
+   * Appends a batch in one transaction. A request id already logged for the feature is skipped, so
+   * a client retrying a batch never counts a prediction twice. Returns how many were new.
+   */
+  append(predictions: readonly Prediction[]): { inserted: number; duplicates: number };
+  /** A feature's predictions in [from, to), oldest first, streamed (memory stays flat). */
+  window(feature: string, from: Date, to: Date): Iterable<Prediction>;
+}
+
+/**
+ * The log in the project's SQLite store. Raw prepared statements, as for eval outcomes: ingest is
+ * thousands of rows a batch. Filter columns are real columns; the rest is one JSON document.
+ */
+export function createSqlitePredictionStore(database: Database): PredictionStore {
+  const { sqlite } = database;
+  const insert = sqlite.prepare<[string, string, string, string, string]>(
+    'INSERT OR IGNORE INTO rollout_predictions (feature, request_id, release, at, prediction_json) VALUES (?, ?, ?, ?, ?)',
+  );
+  const select = sqlite.prepare<[string, string, string], { prediction_json: string }>(
+    'SELECT prediction_json FROM rollout_predictions WHERE feature = ? AND at >= ? AND at < ? ORDER BY at, request_id',
+  );
+  const appendAll = sqlite.transaction((predictions: readonly Prediction[]) => {
+    let inserted = 0;
+    for (const prediction of predictions) {
+      inserted += insert.run(
+        prediction.feature,
+        prediction.requestId,
+        prediction.release,
+        prediction.at,
+        JSON.stringify(prediction),
+      ).changes;
+    }
+    return inserted;
+  });
+  return {
+    append(predictions) {
+      const inserted = appendAll.immediate(predictions);
+      return { inserted, duplicates: predictions.length - inserted };
+    },
+    *window(feature, from, to) {
+      for (const row of select.iterate(feature, from.toISOString(), to.toISOString())) {
+        yield JSON.parse(row.prediction_json) as Prediction;
+      }
+    },
+  };
+}

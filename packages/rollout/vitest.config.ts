@@ -1,0 +1,3 @@
+import { createVitestConfig } from '@airlock/vitest-config';
+
+export default createVitestConfig();
