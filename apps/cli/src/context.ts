@@ -11,6 +11,7 @@ import type { Database } from '@airlock/db';
 import type { DeployStateService } from '@airlock/deploy-state';
 import { createSqliteEvalRunStore, type EvalRunStore } from '@airlock/evals';
 import { createRegistry, createSqliteRegistryStore, type Registry } from '@airlock/registry';
+import { createSqlitePredictionStore, type PredictionStore } from '@airlock/rollout';
 import type { GlobalOptions } from './global-options.ts';
 import { resolveActor } from './identity.ts';
 import type { CliIO } from './io.ts';
@@ -34,6 +35,8 @@ export interface CommandContext {
   evalRuns(): EvalRunStore;
   /** deploy_state.json per environment, in the store airlock.yaml names; changes go to the audit log. */
   deployState(): DeployStateService;
+  /** The prediction log in the project's store (what rollout metrics aggregate). */
+  predictions(): PredictionStore;
   /** Who is acting: the flag (--actor unless named), AIRLOCK_ACTOR or git user.email; refused when none. */
   actor(flag: unknown, flagName?: string): string;
 }
@@ -86,6 +89,7 @@ export function createContext(options: ContextOptions): CommandContext & { close
     },
     evalRuns: () => createSqliteEvalRunStore(context.store()),
     deployState: () => openDeployState(context.config().deploy, context.registry()),
+    predictions: () => createSqlitePredictionStore(context.store()),
     actor: (flag: unknown, flagName?: string) =>
       resolveActor(typeof flag === 'string' ? flag : undefined, options.io.env, options.io.cwd, flagName),
     close: () => database?.close(),

@@ -34,6 +34,7 @@ export function rootHelp(output: Output, groups: readonly CommandGroup[]): strin
     output.bold('Exit codes'),
     '  0 ok · 1 a gate or check failed · 2 usage or input error · 3 halted · 4 upstream unreachable',
     '  5–8 deploy state: 5 missing · 6 stale · 7 of another environment or namespace · 8 unreadable',
+    '  9 rollout evaluate said hold (inconclusive, or the stage’s minimum time not reached)',
     '  70 a bug in Airlock (run again with AIRLOCK_DEBUG=1 for the stack trace, and report it)',
     '',
     output.bold('Examples'),

@@ -1,55 +1,16 @@
 import { s3ClientFor } from '@airlock/api/store';
-import { AirlockError, formatDuration, parseDuration } from '@airlock/core';
+import { AirlockError, formatDuration } from '@airlock/core';
 import {
-  type Deployment,
   type DeployState,
   probeConditionalWrites,
   rollbacksInWindow,
   rollbackTarget,
-  type StateKey,
 } from '@airlock/deploy-state';
-import type { CommandDefinition, OptionSpec, OptionValues } from '../command.ts';
-import type { CommandContext } from '../context.ts';
+import type { CommandDefinition } from '../command.ts';
 import { formatTable } from '../table.ts';
-import { shellDeployRunner } from './deploy-command.ts';
 import { resolveRelease } from './deploy-release.ts';
+import { describe, durationOf, keyOf, keyOptions, rollBack, where } from './environment.ts';
 import { actorOption, positiveInteger, required, roleOf } from './shared-options.ts';
-
-const keyOptions: Record<string, OptionSpec> = {
-  env: { type: 'string', valueName: 'name', description: 'the environment (production, staging, …)' },
-  namespace: {
-    type: 'string',
-    valueName: 'name',
-    description:
-      'the namespace the environment is in (default: deploy.namespace in airlock.yaml, else default)',
-  },
-};
-
-function keyOf(context: CommandContext, options: OptionValues): StateKey {
-  return {
-    environment: required('env', options.env),
-    namespace: typeof options.namespace === 'string' ? options.namespace : context.config().deploy.namespace,
-  };
-}
-
-function durationOf(flag: string, value: unknown): number | undefined {
-  if (value === undefined) return undefined;
-  const ms = typeof value === 'string' ? parseDuration(value) : undefined;
-  if (ms === undefined) {
-    throw new AirlockError(
-      'INVALID_INPUT',
-      `--${flag}: expected a duration such as 30m, 1h or 1h30m, got "${String(value)}"`,
-    );
-  }
-  return ms;
-}
-
-function describe(deployment: Deployment | null | undefined): string {
-  if (!deployment) return '-';
-  return `#${deployment.seq} ${deployment.release.id} ${deployment.image} (${deployment.outcome})`;
-}
-
-const where = (key: StateKey) => `${key.environment} (namespace ${key.namespace})`;
 
 export const deployRecordCommand: CommandDefinition = {
   words: ['deploy', 'record'],
@@ -193,32 +154,14 @@ export const deployRollbackCommand: CommandDefinition = {
     const key = keyOf(context, options);
     const command = typeof options.exec === 'string' ? options.exec : context.config().deploy.command;
     const maxAgeMs = durationOf('max-age', options['max-age']);
-    const outcome = await context.deployState().rollback(key, {
+    const outcome = await rollBack(context, key, {
       actor: context.actor(options.actor),
       reason: required('reason', options.reason),
       allowStale: options['allow-stale'] === true,
       ...(maxAgeMs === undefined ? {} : { maxAgeMs }),
-      ...(command === undefined
-        ? {}
-        : {
-            command,
-            deploy: shellDeployRunner({
-              command,
-              key,
-              cwd: context.io.cwd,
-              env: context.io.env,
-              output: context.io.stderr,
-            }),
-          }),
+      ...(command === undefined ? {} : { command }),
     });
     const { rollback } = outcome;
-    if (rollback.status !== 'done') {
-      throw new AirlockError(
-        'UPSTREAM_FAILED',
-        `rollback of ${where(key)} to ${rollback.to.releaseId} failed: ${rollback.detail ?? 'the deploy command failed'}. Recorded as failed (it counts toward the limit); ${rollback.from.releaseId} is still current`,
-        { context: { rollback } },
-      );
-    }
     context.output.result({ rollback, current: outcome.current }, () => [
       `rolled back ${where(key)}: #${rollback.from.seq} ${rollback.from.releaseId} → ${describe(outcome.current)}`,
       command === undefined

@@ -51,6 +51,13 @@ import {
 } from './registry-prompt.ts';
 import { registryPublishCommand } from './registry-publish.ts';
 import { registryReleaseCommand } from './registry-release.ts';
+import {
+  rolloutAssignCommand,
+  rolloutEvaluateCommand,
+  rolloutMetricsCommand,
+  rolloutRecordCommand,
+  rolloutStartCommand,
+} from './rollout.ts';
 import { serveCommand } from './serve.ts';
 import { tokenCreateCommand, tokenListCommand, tokenRevokeCommand } from './token.ts';
 
@@ -100,6 +107,11 @@ export const commands: readonly CommandDefinition[] = [
   deployHistoryCommand,
   deployUnhaltCommand,
   deployProbeCommand,
+  rolloutStartCommand,
+  rolloutEvaluateCommand,
+  rolloutMetricsCommand,
+  rolloutAssignCommand,
+  rolloutRecordCommand,
   auditLogCommand,
   auditVerifyCommand,
   tokenCreateCommand,
@@ -125,6 +137,11 @@ export const groups: readonly CommandGroup[] = [
   {
     name: 'deploy',
     summary: 'deploy_state.json per environment: record, mark-good, rollback, status, history, unhalt',
+  },
+  {
+    name: 'rollout',
+    summary:
+      'canary stages: start, evaluate (promote / hold / rollback), metrics from the prediction log, assign',
   },
   { name: 'audit', summary: 'the tamper-evident log of every change: read it, verify it' },
   { name: 'token', summary: 'API bearer tokens with roles' },
