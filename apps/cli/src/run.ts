@@ -54,8 +54,10 @@ function helpOrUnknown(
   available: readonly CommandDefinition[],
   version: string,
 ): number {
-  const globals = parseGlobalsStrict(argv);
   const [first] = words;
+  // Strict only where no command was meant: `deploy stats --env x` is an unknown command, not an
+  // unknown --env.
+  const globals = first === undefined || first === 'help' ? parseGlobalsStrict(argv) : parseGlobalsOnly(argv);
   if (first === undefined) {
     if (globals.version) {
       output.result({ version, node: process.version }, () => [
@@ -81,9 +83,13 @@ function helpOrUnknown(
   if (groups.some((candidate) => candidate.name === first)) {
     let known = 1;
     while (known < words.length && commandsUnder(words.slice(0, known + 1), available).length > 0) known++;
+    const siblings = commandsUnder(words.slice(0, known), available).map(
+      (command) => command.words[known] ?? '',
+    );
+    const near = words[known] === undefined ? undefined : closestWord(words[known] as string, siblings);
     throw new AirlockError(
       'INVALID_INPUT',
-      `unknown command "${words.slice(0, known + 1).join(' ')}" (see airlock ${words.slice(0, known).join(' ')} --help)`,
+      `unknown command "${words.slice(0, known + 1).join(' ')}"${near ? `; did you mean "${[...words.slice(0, known), near].join(' ')}"?` : ''} (see airlock ${words.slice(0, known).join(' ')} --help)`,
     );
   }
   const suggestion = closestWord(

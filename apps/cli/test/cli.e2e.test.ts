@@ -97,6 +97,7 @@ describe('airlock, run as a process', () => {
             'registry/0001_models_prompts_audit',
             'datasets/0001_versions_stat_cache',
             'evals/0001_runs_outcomes_cache',
+            'rollout/0001_predictions',
           ],
         },
       },

@@ -72,7 +72,7 @@ describe('airlock deploy with the state in S3', () => {
     expect((await run('deploy', 'record', ...env, '--release', 'release-1.json', '--init')).code).toBe(0);
     expect((await run('deploy', 'mark-good', ...env)).code).toBe(0);
     expect((await run('deploy', 'record', ...env, '--release', 'release-2.json')).code).toBe(0);
-    const rollback = await run('deploy', 'rollback', ...env, '--reason', 'gate failed');
+    const rollback = await run('deploy', 'rollback', ...env, '--reason', 'gate failed', '--record-only');
     expect(rollback.code).toBe(0);
     expect(rollback.stdout).toMatch(/#2 gpt-4o\/2024-11-20\/v2 → #3 gpt-4o\/2024-11-20\/v1/);
     const status = JSON.parse((await run('deploy', 'status', ...env, '--json')).stdout);

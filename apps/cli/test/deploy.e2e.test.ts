@@ -42,7 +42,9 @@ describe('airlock deploy', () => {
     expect(second.stdout).toMatch(/#4 gpt-4o\/2024-11-20\/v2 → #5 gpt-4o\/2024-11-20\/v1/);
     const third = await run('deploy', 'rollback', '--env', 'production', '--reason', 'gate failed', ...exec);
     expect(third.code).toBe(3);
-    expect(third.stderr).toMatch(/production halted: more than 2 rollbacks within 60 min/);
+    expect(third.stderr).toMatch(
+      /production halted: a rollback was asked for after 2 within 60 min \(the limit is 2\); it was not performed/,
+    );
     expect(readFileSync(join(cwd, 'deployed.log'), 'utf8')).toBe(
       `gpt-4o/2024-11-20/v2 ghcr.io/org/bot:${commitOf(2).slice(0, 12)}\ngpt-4o/2024-11-20/v1 ghcr.io/org/bot:${commitOf(1).slice(0, 12)}\n`,
     );
@@ -128,6 +130,54 @@ describe('airlock deploy', () => {
     expect(status.current.seq).toBe(3);
   });
 
+  it('refuses to record a rollback it did not deploy unless --record-only; a cancelled job records it failed', {
+    timeout: 60_000,
+  }, async () => {
+    const { cwd, run, stateFile } = project();
+    await threeReleases(run, cwd);
+    const before = readFileSync(stateFile, 'utf8');
+    const noCommand = await run('deploy', 'rollback', '--env', 'production', '--reason', 'gate');
+    expect(noCommand.code).toBe(2);
+    expect(noCommand.stderr).toMatch(/no deploy command: give --exec .* or --record-only/);
+    expect(readFileSync(stateFile, 'utf8')).toBe(before);
+
+    // A CI job cancelled mid-deploy: SIGTERM to airlock stops the command and records the attempt.
+    const child = spawn(
+      process.execPath,
+      [
+        airlockBin,
+        'deploy',
+        'rollback',
+        '--env',
+        'production',
+        '--reason',
+        'gate',
+        '--exec',
+        'echo started > started.log; sleep 30; echo finished > finished.log',
+      ],
+      {
+        cwd,
+        env: { ...process.env, AIRLOCK_ACTOR: 'ci@corp', NO_COLOR: '1' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    while (!existsSync(join(cwd, 'started.log'))) await new Promise((resolve) => setTimeout(resolve, 50));
+    child.kill('SIGTERM');
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(code).toBe(4);
+    expect(stderr).toMatch(/interrupted: the deploy command was stopped before it finished/);
+    const state = JSON.parse(readFileSync(stateFile, 'utf8'));
+    expect(state.pendingRollback).toBeNull();
+    expect(state.current.seq).toBe(3);
+    expect(state.rollbacks.at(-1)).toMatchObject({ status: 'failed' });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(existsSync(join(cwd, 'finished.log'))).toBe(false);
+  });
+
   it('refuses reusable image tags and bad input, writing nothing', { timeout: 60_000 }, async () => {
     const { cwd, run, stateFile } = project();
     const file = writeReleaseFile(cwd, 1);
@@ -159,6 +209,10 @@ describe('airlock deploy', () => {
       '--init',
     );
     expect(byFlag.code).toBe(2);
+    const typo = await run('deploy', 'stats', '--env', 'production');
+    expect(typo.stderr).toBe(
+      'error: unknown command "deploy stats"; did you mean "deploy status"? (see airlock deploy --help)\n',
+    );
     const badEnv = await run('deploy', 'status', '--env', '../etc');
     expect(badEnv.code).toBe(2);
     expect(badEnv.stderr).toMatch(/environment "\.\.\/etc" is not a name/);
@@ -169,7 +223,15 @@ describe('airlock deploy', () => {
     timeout: 60_000,
   }, async () => {
     const { cwd, run, stateFile } = project('deploy:\n  max_age: 1h\n');
-    const missing = await run('deploy', 'rollback', '--env', 'production', '--reason', 'gate');
+    const missing = await run(
+      'deploy',
+      'rollback',
+      '--env',
+      'production',
+      '--reason',
+      'gate',
+      '--record-only',
+    );
     expect(missing.code).toBe(5);
     expect(missing.stderr).toMatch(/no deploy state at .*deploy_state\.json/);
     expect(
@@ -180,16 +242,39 @@ describe('airlock deploy', () => {
     const state = JSON.parse(readFileSync(stateFile, 'utf8'));
     const old = { ...state, updatedAt: new Date(Date.now() - 2 * 3600_000).toISOString() };
     writeFileSync(stateFile, JSON.stringify(old, null, 2));
-    const stale = await run('deploy', 'rollback', '--env', 'production', '--reason', 'gate');
+    const stale = await run('deploy', 'rollback', '--env', 'production', '--reason', 'gate', '--record-only');
     expect(stale.code).toBe(6);
     expect(stale.stderr).toMatch(/was last written 120 min ago \(limit 60 min\)/);
     const before = readFileSync(stateFile, 'utf8');
     expect(
-      (await run('deploy', 'rollback', '--env', 'production', '--reason', 'gate', '--max-age', '3h')).code,
+      (
+        await run(
+          'deploy',
+          'rollback',
+          '--env',
+          'production',
+          '--reason',
+          'gate',
+          '--max-age',
+          '3h',
+          '--record-only',
+        )
+      ).code,
     ).toBe(0);
     writeFileSync(stateFile, before);
     expect(
-      (await run('deploy', 'rollback', '--env', 'production', '--reason', 'gate', '--allow-stale')).code,
+      (
+        await run(
+          'deploy',
+          'rollback',
+          '--env',
+          'production',
+          '--reason',
+          'gate',
+          '--allow-stale',
+          '--record-only',
+        )
+      ).code,
     ).toBe(0);
 
     const wrong = JSON.stringify({ ...JSON.parse(before), environment: 'staging' }, null, 2);

@@ -14,7 +14,7 @@ store:
 cache:
   dir: .airlock/cache
 
-# An S3 or S3-compatible remote for dataset objects and shared deploy state (optional).
+# An S3 or S3-compatible remote for dataset objects (optional; deploy state has its own, deploy.s3).
 # Credentials come from the usual AWS environment variables or profile, never from this file.
 # remote:
 #   s3:
@@ -32,7 +32,7 @@ cache:
 deploy:
   # One state per environment in a namespace (a team, cluster namespace or feature).
   namespace: default
-  # A rollback refuses a state older than this unless --allow-stale (seed 002: stale state).
+  # A rollback refuses a state older than this unless --allow-stale (it may no longer describe what runs).
   max_age: 1h
   # More than count rollbacks within window halts deploys until a release manager unhalts.
   rollback_limit:

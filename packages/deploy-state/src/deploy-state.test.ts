@@ -102,6 +102,28 @@ describe('deploy state over the local file store', () => {
     ]);
   });
 
+  it('refuses a release of another feature in the same namespace, and returns the revision written', async () => {
+    const { service } = setup();
+    const recorded = await service.record(key, { ...build(1), actor: 'ci', init: true });
+    expect(recorded.state.revision).toBe(1);
+    const other = { ...build(2), release: { ...release(2), feature: 'billing-bot' } };
+    const refused = await failure(service.record(key, { ...other, actor: 'ci' }));
+    expect(refused.code).toBe('CONFLICT');
+    expect(refused.message).toMatch(/runs support-bot; a release of billing-bot needs its own namespace/);
+    expect((await service.record(key, { ...build(2), actor: 'ci' })).state.revision).toBe(2);
+  });
+
+  it('a state written in the future (a wrong clock) is not trusted for rollback', async () => {
+    const { service, file } = setup();
+    await threeReleases(service);
+    const state = JSON.parse(readFileSync(file, 'utf8'));
+    writeFileSync(file, JSON.stringify({ ...state, updatedAt: '2099-01-01T00:00:00.000Z' }, null, 2));
+    const future = await failure(service.rollback(key, { actor: 'ci', reason: 'gate failed' }));
+    expect(future.code).toBe('STATE_STALE');
+    expect(future.message).toMatch(/in the future: a clock is wrong/);
+    expect((await service.read(key)).stale).toBe(true);
+  });
+
   it('a missing state is an error, not an empty one; --init creates it', async () => {
     const { service, file } = setup();
     const missing = await failure(service.read(key));
@@ -176,11 +198,12 @@ describe('deploy state over the local file store', () => {
         inner = [
           await failure(service.rollback(key, { actor: 'other', reason: 'me too' })),
           await failure(service.record(key, { ...build(5), actor: 'other' })),
+          await failure(service.markGood(key, { actor: 'other' })),
         ];
         return { ok: true };
       },
     });
-    expect(inner.map((error) => error.code)).toEqual(['CONFLICT', 'CONFLICT']);
+    expect(inner.map((error) => error.code)).toEqual(['CONFLICT', 'CONFLICT', 'CONFLICT']);
     expect(inner[0]?.message).toMatch(/is in progress/);
   });
 

@@ -79,8 +79,12 @@ export interface RollbackOptions {
   /** Act on a state older than the age limit (after a person checked it). */
   allowStale?: boolean;
   maxAgeMs?: number;
-  /** Runs the deploy; its answer decides whether the rollback is recorded as done. */
-  deploy?: DeployRunner;
+  /**
+   * Runs the deploy; its answer decides whether the rollback is recorded as done. `claim`: only
+   * claim the environment and return the target; the caller deploys and reports with
+   * `finishRollback` (how the API works, across two requests).
+   */
+  deploy?: DeployRunner | 'claim';
   /** The command, as the user wrote it, recorded with the rollback. */
   command?: string;
 }
@@ -89,6 +93,11 @@ export interface RollbackOutcome {
   rollback: RollbackRecord;
   current: Deployment | null;
   state: DeployState;
+}
+
+/** A claimed rollback whose deploy the caller runs: report its result with `finishRollback`. */
+export interface RollbackClaim {
+  claim: { id: string; from: Deployment; to: Deployment };
 }
 
 export interface StateView {
@@ -100,6 +109,9 @@ export interface StateView {
 }
 
 const maxAttempts = 40;
+
+/** Clocks of CI runners drift a little; a state written further in the future than this is suspect. */
+const futureToleranceMs = 5 * 60 * 1000;
 
 function defaultProcess(): ProcessIdentity {
   return {
@@ -168,6 +180,8 @@ export function createDeployState(options: DeployStateOptions) {
     result: T;
     /** Thrown after the write (a halt is written, then reported). */
     error?: AirlockError;
+    /** The result from the state as written (with its new revision), instead of `result`. */
+    after?: (written: DeployState) => T;
   }
 
   /**
@@ -197,6 +211,7 @@ export function createDeployState(options: DeployStateOptions) {
       }
       const decided = decide(state, at);
       const next = decided.next ?? (state === read ? undefined : state);
+      let final = read;
       if (next !== undefined) {
         const written: DeployState = {
           ...next,
@@ -214,16 +229,178 @@ export function createDeployState(options: DeployStateOptions) {
           }
           throw error;
         }
+        final = written;
         for (const event of [...events, ...(decided.events ?? [])]) await options.onEvent?.(event);
       }
       if (decided.error) throw decided.error;
-      return decided.result;
+      return decided.after && final !== undefined ? decided.after(final) : decided.result;
     }
+  }
+
+  /** The write that records a finished rollback (done or failed), and its audit event. */
+  function finishedChange(
+    key: StateKey,
+    state: DeployState,
+    result: RollbackResult,
+  ): Change<RollbackOutcome> {
+    const next = applyRollback(state, result);
+    const rollback = next.rollbacks.at(-1) as RollbackRecord;
+    return {
+      next,
+      result: { rollback, current: next.current, state: next },
+      after: (written) => ({ rollback, current: written.current, state: written }),
+      events: [
+        {
+          action: result.ok ? 'deploy.rollback' : 'deploy.rollback-failed',
+          subject: subjectOf(key),
+          actor: result.by,
+          details: {
+            rollback: result.id,
+            from: rollback.from,
+            to: rollback.to,
+            reason: result.reason,
+            ...(result.detail === undefined ? {} : { detail: result.detail }),
+          },
+        },
+      ],
+    };
+  }
+
+  /** Records the outcome of a claimed rollback; the claim must still be this one. */
+  function finishClaim(
+    key: StateKey,
+    input: { actor: string; claimId: string; ok: boolean; detail?: string },
+  ): Promise<RollbackOutcome> {
+    return change(key, input.actor, (read, at) => {
+      const state = requireState(read, key);
+      const pending = state.pendingRollback;
+      if (pending?.id !== input.claimId) {
+        throw new AirlockError(
+          'CONFLICT',
+          `the rollback claim ${input.claimId} on ${key.environment} is not open (it finished, or was closed as abandoned while the deploy ran; the deploy ${input.ok ? 'succeeded' : 'failed'}); check airlock deploy status`,
+        );
+      }
+      const bySeq = (seq: number) => state.history.find((entry) => entry.seq === seq) as Deployment;
+      return finishedChange(key, state, {
+        id: pending.id,
+        at: at.toISOString(),
+        by: pending.by,
+        reason: pending.reason,
+        from: bySeq(pending.from.seq),
+        to: bySeq(pending.to.seq),
+        ok: input.ok,
+        ...(pending.command === undefined ? {} : { command: pending.command }),
+        ...(input.detail === undefined ? {} : { detail: input.detail }),
+      });
+    });
   }
 
   function requireState(state: DeployState | undefined, key: StateKey): DeployState {
     if (state === undefined) throw missing(key);
     return state;
+  }
+
+  async function rollbackOrClaim(
+    key: StateKey,
+    input: RollbackOptions,
+  ): Promise<RollbackOutcome | RollbackClaim> {
+    const actor = requireText(input.actor, 'the actor');
+    const reason = requireText(input.reason, 'a reason (--reason)');
+    const ageLimit = input.maxAgeMs ?? maxAgeMs;
+    const id = newId('rb');
+    const decide = (read: DeployState | undefined, at: Date) => {
+      const state = requireState(read, key);
+      requireNotHalted(state, 'rollbacks');
+      requireNoPendingRollback(state);
+      const ageMs = at.getTime() - Date.parse(state.updatedAt);
+      if (ageMs < -futureToleranceMs && input.allowStale !== true) {
+        throw new AirlockError(
+          'STATE_STALE',
+          `${store.locate(key)} says it was written at ${state.updatedAt}, ${Math.round(-ageMs / 60000)} min in the future: a clock is wrong (the writer's or this machine's), so its age cannot be trusted. Check it, then pass --allow-stale; nothing was rolled back`,
+          { context: { location: store.locate(key), updatedAt: state.updatedAt } },
+        );
+      }
+      if (ageMs > ageLimit && input.allowStale !== true) {
+        throw new AirlockError(
+          'STATE_STALE',
+          `${store.locate(key)} was last written ${Math.round(ageMs / 60000)} min ago (limit ${Math.round(ageLimit / 60000)} min): it may not describe what runs now. Check it (airlock deploy status), then pass --allow-stale or a larger --max-age; nothing was rolled back`,
+          { context: { location: store.locate(key), updatedAt: state.updatedAt } },
+        );
+      }
+      return { state, plan: planRollback(state, at, limit) };
+    };
+    const halted = (state: DeployState, counted: number, at: Date): Change<never> => {
+      const haltReason = `a rollback was asked for after ${counted} within ${Math.round(limit.windowMs / 60000)} min (the limit is ${limit.count}); it was not performed`;
+      return {
+        next: applyHalt(state, { at: at.toISOString(), by: actor, reason: haltReason, rollbacks: counted }),
+        result: undefined as never,
+        events: [
+          {
+            action: 'deploy.halt',
+            subject: subjectOf(key),
+            actor,
+            details: { reason: haltReason, rollbacks: counted },
+          },
+        ],
+        error: new AirlockError(
+          'HALTED',
+          `${key.environment} halted: ${haltReason}. Nothing was deployed; deploys and rollbacks are refused until a release manager runs airlock deploy unhalt --env ${key.environment} --role release-manager --reason "…"`,
+          { context: { rollbacks: counted } },
+        ),
+      };
+    };
+    const common = {
+      id,
+      by: actor,
+      reason,
+      ...(input.command === undefined ? {} : { command: input.command }),
+    };
+
+    if (input.deploy === undefined) {
+      return change(key, actor, (read, at) => {
+        const { state, plan } = decide(read, at);
+        if (plan.kind === 'halt') return halted(state, plan.counted, at);
+        return finishedChange(key, state, {
+          ...common,
+          at: at.toISOString(),
+          from: plan.from,
+          to: plan.to,
+          ok: true,
+        });
+      });
+    }
+    // Claim, run the deploy command outside any lock, then record what it said.
+    const claimed = await change(key, actor, (read, at) => {
+      const { state, plan } = decide(read, at);
+      if (plan.kind === 'halt') return halted(state, plan.counted, at);
+      const pointerOf = (deployment: Deployment) => ({
+        seq: deployment.seq,
+        releaseId: deployment.release.id,
+        image: deployment.image,
+      });
+      const pending = {
+        ...common,
+        since: at.toISOString(),
+        from: pointerOf(plan.from),
+        to: pointerOf(plan.to),
+        host: self.host,
+        pid: self.pid,
+      };
+      return { next: startRollback(state, pending), result: { from: plan.from, to: plan.to } };
+    });
+    if (input.deploy === 'claim') return { claim: { id, from: claimed.from, to: claimed.to } };
+    let answer: { ok: boolean; detail?: string };
+    try {
+      answer = await input.deploy(claimed.to);
+    } catch (error) {
+      answer = { ok: false, detail: error instanceof Error ? error.message : String(error) };
+    }
+    return finishClaim(key, {
+      actor,
+      claimId: id,
+      ok: answer.ok,
+      ...(answer.detail === undefined ? {} : { detail: answer.detail }),
+    });
   }
 
   return {
@@ -237,8 +414,13 @@ export function createDeployState(options: DeployStateOptions) {
       checkStateKey(key);
       const { state } = await load(key);
       const found = requireState(state, key);
-      const ageMs = Math.max(0, now().getTime() - Date.parse(found.updatedAt));
-      return { state: found, location: store.locate(key), ageMs, stale: ageMs > maxAgeMs };
+      const ageMs = now().getTime() - Date.parse(found.updatedAt);
+      return {
+        state: found,
+        location: store.locate(key),
+        ageMs: Math.max(0, ageMs),
+        stale: ageMs > maxAgeMs || ageMs < -futureToleranceMs,
+      };
     },
 
     /**
@@ -261,6 +443,7 @@ export function createDeployState(options: DeployStateOptions) {
         return {
           next: recorded.state,
           result,
+          after: (written) => ({ ...result, state: written }),
           events: [
             {
               action: 'deploy.record',
@@ -287,6 +470,7 @@ export function createDeployState(options: DeployStateOptions) {
       const actor = requireText(input.actor, 'the actor');
       return change(key, actor, (read, at) => {
         const state = requireState(read, key);
+        requireNoPendingRollback(state);
         const marked = markGood(state, { by: actor, at: at.toISOString(), ...input });
         const result = { deployment: marked.deployment, changed: marked.changed };
         if (!marked.changed) return { result };
@@ -304,123 +488,25 @@ export function createDeployState(options: DeployStateOptions) {
      * written first, nothing deployed). With `deploy`, the environment is claimed while the
      * command runs, so a second rollback is refused rather than run twice.
      */
-    async rollback(key: StateKey, input: RollbackOptions): Promise<RollbackOutcome> {
-      const actor = requireText(input.actor, 'the actor');
-      const reason = requireText(input.reason, 'a reason (--reason)');
-      const ageLimit = input.maxAgeMs ?? maxAgeMs;
-      const id = newId('rb');
-      const decide = (read: DeployState | undefined, at: Date) => {
-        const state = requireState(read, key);
-        requireNotHalted(state, 'rollbacks');
-        requireNoPendingRollback(state);
-        const ageMs = at.getTime() - Date.parse(state.updatedAt);
-        if (ageMs > ageLimit && input.allowStale !== true) {
-          throw new AirlockError(
-            'STATE_STALE',
-            `${store.locate(key)} was last written ${Math.round(ageMs / 60000)} min ago (limit ${Math.round(ageLimit / 60000)} min): it may not describe what runs now. Check it (airlock deploy status), then pass --allow-stale or a larger --max-age; nothing was rolled back`,
-            { context: { location: store.locate(key), updatedAt: state.updatedAt } },
-          );
-        }
-        return { state, plan: planRollback(state, at, limit) };
-      };
-      const halted = (state: DeployState, counted: number, at: Date): Change<never> => {
-        const haltReason = `more than ${limit.count} rollbacks within ${Math.round(limit.windowMs / 60000)} min (${counted} already; this one was not performed)`;
-        return {
-          next: applyHalt(state, { at: at.toISOString(), by: actor, reason: haltReason, rollbacks: counted }),
-          result: undefined as never,
-          events: [
-            {
-              action: 'deploy.halt',
-              subject: subjectOf(key),
-              actor,
-              details: { reason: haltReason, rollbacks: counted },
-            },
-          ],
-          error: new AirlockError(
-            'HALTED',
-            `${key.environment} halted: ${haltReason}. Nothing was deployed; deploys and rollbacks are refused until a release manager runs airlock deploy unhalt --env ${key.environment} --reason "…"`,
-            { context: { rollbacks: counted } },
-          ),
-        };
-      };
-      const finished = (state: DeployState, result: RollbackResult): Change<RollbackOutcome> => {
-        const next = applyRollback(state, result);
-        const rollback = next.rollbacks.at(-1) as RollbackRecord;
-        return {
-          next,
-          result: { rollback, current: next.current, state: next },
-          events: [
-            {
-              action: result.ok ? 'deploy.rollback' : 'deploy.rollback-failed',
-              subject: subjectOf(key),
-              actor,
-              details: {
-                rollback: result.id,
-                from: rollback.from,
-                to: rollback.to,
-                reason,
-                ...(result.detail === undefined ? {} : { detail: result.detail }),
-              },
-            },
-          ],
-        };
-      };
-      const common = {
-        id,
-        by: actor,
-        reason,
-        ...(input.command === undefined ? {} : { command: input.command }),
-      };
+    rollback(key: StateKey, input: RollbackOptions & { deploy?: DeployRunner }): Promise<RollbackOutcome> {
+      return rollbackOrClaim(key, input) as Promise<RollbackOutcome>;
+    },
 
-      if (input.deploy === undefined) {
-        return change(key, actor, (read, at) => {
-          const { state, plan } = decide(read, at);
-          if (plan.kind === 'halt') return halted(state, plan.counted, at);
-          return finished(state, { ...common, at: at.toISOString(), from: plan.from, to: plan.to, ok: true });
-        });
-      }
-      // Claim, run the deploy command outside any lock, then record what it said.
-      const claimed = await change(key, actor, (read, at) => {
-        const { state, plan } = decide(read, at);
-        if (plan.kind === 'halt') return halted(state, plan.counted, at);
-        const pointerOf = (deployment: Deployment) => ({
-          seq: deployment.seq,
-          releaseId: deployment.release.id,
-          image: deployment.image,
-        });
-        const pending = {
-          ...common,
-          since: at.toISOString(),
-          from: pointerOf(plan.from),
-          to: pointerOf(plan.to),
-          host: self.host,
-          pid: self.pid,
-        };
-        return { next: startRollback(state, pending), result: { from: plan.from, to: plan.to } };
-      });
-      let answer: { ok: boolean; detail?: string };
-      try {
-        answer = await input.deploy(claimed.to);
-      } catch (error) {
-        answer = { ok: false, detail: error instanceof Error ? error.message : String(error) };
-      }
-      return change(key, actor, (read, at) => {
-        const state = requireState(read, key);
-        if (state.pendingRollback?.id !== id) {
-          throw new AirlockError(
-            'CONFLICT',
-            `the rollback claim ${id} on ${key.environment} was closed by someone else while the deploy command ran (it ${answer.ok ? 'succeeded' : 'failed'}); check airlock deploy status`,
-          );
-        }
-        return finished(state, {
-          ...common,
-          at: at.toISOString(),
-          from: claimed.from,
-          to: claimed.to,
-          ok: answer.ok,
-          ...(answer.detail === undefined ? {} : { detail: answer.detail }),
-        });
-      });
+    /**
+     * Claims a rollback without deploying: returns the target, and holds the environment (other
+     * rollbacks and records are refused) until `finishRollback` reports what the deploy did.
+     */
+    claimRollback(key: StateKey, input: Omit<RollbackOptions, 'deploy' | 'command'>): Promise<RollbackClaim> {
+      return rollbackOrClaim(key, { ...input, deploy: 'claim' }) as Promise<RollbackClaim>;
+    },
+
+    /** Records what the deploy of a claimed rollback did (`ok`: the target now runs). */
+    async finishRollback(
+      key: StateKey,
+      input: { actor: string; claimId: string; ok: boolean; detail?: string },
+    ): Promise<RollbackOutcome> {
+      checkStateKey(key);
+      return finishClaim(key, { ...input, actor: requireText(input.actor, 'the actor') });
     },
 
     /**
@@ -448,6 +534,7 @@ export function createDeployState(options: DeployStateOptions) {
         return {
           next,
           result: next,
+          after: (written) => written,
           events: [
             {
               action,
@@ -487,6 +574,7 @@ export function createDeployState(options: DeployStateOptions) {
         return {
           next,
           result: next,
+          after: (written) => written,
           events: [
             { action: 'rollout.complete', subject: subjectOf(key), actor, details },
             ...(marked.changed
@@ -509,6 +597,7 @@ export function createDeployState(options: DeployStateOptions) {
         return {
           next,
           result: next,
+          after: (written) => written,
           events: [
             {
               action: 'deploy.unhalt',

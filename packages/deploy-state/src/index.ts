@@ -8,6 +8,7 @@ export {
   type DeployStateOptions,
   type DeployStateService,
   type ProcessIdentity,
+  type RollbackClaim,
   type RollbackOptions,
   type RollbackOutcome,
   type StateView,

@@ -180,7 +180,7 @@ describe('an S3 state store on a server that ignores conditional writes', () => 
       code: 'PRECONDITION_FAILED',
       message: expect.stringMatching(
         new RegExp(
-          `^s3://airlock-test/${prefix} does not enforce conditional writes \\(If-None-Match / If-Match were ignored\\): two pipelines could both win\\..*deploy\\.store\\.s3\\.accept_unenforced_conditional_writes: true`,
+          `^s3://airlock-test/${prefix} does not enforce conditional writes \\(If-None-Match / If-Match were ignored\\): two pipelines could both win\\..*deploy\\.s3\\.accept_unenforced_conditional_writes: true`,
         ),
       ),
       context: { probe: { enforced: false, location: `s3://airlock-test/${prefix}` } },

@@ -74,6 +74,7 @@ function statusOf(error: unknown): number | undefined {
 function isNotFound(error: unknown): boolean {
   return (
     error instanceof S3ServiceException &&
+    error.name !== 'NoSuchBucket' &&
     (error.$metadata.httpStatusCode === 404 || error.name === 'NotFound' || error.name === 'NoSuchKey')
   );
 }
@@ -87,7 +88,31 @@ function isConditionFailed(error: unknown): boolean {
   return status === 412 || status === 409;
 }
 
+/**
+ * A failed S3 call. A missing bucket or missing credentials is the configuration's fault, not the
+ * network's: PRECONDITION_FAILED (exit 2) naming what to fix, rather than "unreachable" (exit 4) —
+ * and never "no deploy state here", which would invite --init on a bucket that does not exist.
+ */
 function upstream(error: unknown, location: string): AirlockError {
+  const name = error instanceof Error ? error.name : '';
+  if (name === 'NoSuchBucket') {
+    return new AirlockError(
+      'PRECONDITION_FAILED',
+      `${location}: the bucket does not exist (deploy.s3.bucket in airlock.yaml)`,
+      { cause: error },
+    );
+  }
+  if (
+    name === 'CredentialsProviderError' ||
+    name === 'InvalidAccessKeyId' ||
+    name === 'SignatureDoesNotMatch'
+  ) {
+    return new AirlockError(
+      'PRECONDITION_FAILED',
+      `${location}: no usable AWS credentials (${describeError(error)}); set AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or a profile`,
+      { cause: error },
+    );
+  }
   return new AirlockError('UPSTREAM_FAILED', `${location}: ${describeError(error)}`, { cause: error });
 }
 
@@ -268,7 +293,7 @@ export function createS3StateStore(options: S3StateStoreOptions): StateStore {
         if (!options.acceptUnenforcedConditionalWrites) {
           throw new AirlockError(
             'PRECONDITION_FAILED',
-            `${storeLocation} does not enforce conditional writes (If-None-Match / If-Match were ignored): two pipelines could both win. Use real S3 (or a server that enforces them), or accept the risk with deploy.store.s3.accept_unenforced_conditional_writes: true`,
+            `${storeLocation} does not enforce conditional writes (If-None-Match / If-Match were ignored): two pipelines could both win. Use real S3 (or a server that enforces them), or accept the risk with deploy.s3.accept_unenforced_conditional_writes: true`,
             { context: { probe: found } },
           );
         }

@@ -67,7 +67,7 @@ export function requireNotHalted(state: DeployState, doing: string): void {
   if (state.halt === null) return;
   throw new AirlockError(
     'HALTED',
-    `${state.environment} (namespace ${state.namespace}) is halted since ${state.halt.since}: ${state.halt.reason}. No ${doing} until a release manager runs airlock deploy unhalt`,
+    `${state.environment} (namespace ${state.namespace}) is halted since ${state.halt.since}: ${state.halt.reason}. No ${doing} until a release manager runs airlock deploy unhalt --env ${state.environment} --role release-manager --reason "…"`,
     { context: { halt: state.halt } },
   );
 }
@@ -114,6 +114,14 @@ export function recordDeployment(
   ) {
     return { state, deployment: current, changed: false };
   }
+  const runs = current?.release.feature;
+  if (runs !== undefined && input.release.feature !== undefined && input.release.feature !== runs) {
+    throw new AirlockError(
+      'CONFLICT',
+      `${state.environment} in namespace ${state.namespace} runs ${runs}; a release of ${input.release.feature} needs its own namespace (--namespace ${input.release.feature}), or a rollback here would deploy the other feature's image`,
+      { context: { runs, release: input.release.feature } },
+    );
+  }
   const reused = state.history.find(
     (entry) =>
       entry.image === input.image &&
@@ -122,7 +130,7 @@ export function recordDeployment(
   if (reused !== undefined) {
     throw new AirlockError(
       'CONFLICT',
-      `image ${input.image} was already recorded for commit ${reused.commit.slice(0, 12)}, release ${reused.release.id} (deployment #${reused.seq}): a tag reused for other code would overwrite what ran; build a new tag`,
+      `image ${input.image} was already recorded for commit ${reused.commit.slice(0, 12)}, release ${reused.release.id} (deployment #${reused.seq}): one image reference for two builds means what ran can no longer be told apart; build and tag a new image`,
       { context: { image: input.image, deployment: reused.seq } },
     );
   }
@@ -233,6 +241,8 @@ export function planRollback(state: DeployState, at: Date, limit: RollbackLimit)
       `nothing is deployed to ${state.environment}; nothing to roll back`,
     );
   }
+  // The rate limit comes first: a third rollback within the hour halts whether or not anything
+  // known-good is left, since asking for it is the sign that something keeps going wrong.
   const counted = rollbacksInWindow(state, at, limit).length;
   if (counted >= limit.count) return { kind: 'halt', counted };
   const to = rollbackTarget(state);

@@ -82,12 +82,51 @@ describe('deployments API', () => {
     expect((await errorOf(missing)).error.code).toBe('STATE_MISSING');
   });
 
+  it('claims a rollback, answers the image to deploy, and records what the caller reports', async () => {
+    const { app, deployer } = await setup();
+    const post = (path: string, payload: unknown) =>
+      app.request(path, {
+        method: 'POST',
+        headers: { ...auth(deployer), 'Content-Type': 'application/json' },
+        body: JSON.stringify(payload),
+      });
+    const claimed = await post('/v1/deployments/production/rollback', { reason: 'gate failed' });
+    expect(claimed.status).toBe(202);
+    const { claim, report } = (await claimed.json()) as {
+      claim: { id: string; to: { image: string } };
+      report: string;
+    };
+    expect(claim.to.image).toBe(build(1).image);
+    // Until the caller reports, nothing says the target runs, and nobody else can roll back.
+    const environment = (await (
+      await app.request('/v1/deployments/production', { headers: auth(deployer) })
+    ).json()) as {
+      current: { seq: number };
+    };
+    expect(environment.current.seq).toBe(2);
+    expect((await post('/v1/deployments/production/rollback', { reason: 'me too' })).status).toBe(409);
+    const failed = await post(report, { ok: false, detail: 'argo sync failed' });
+    expect(await failed.json()).toMatchObject({
+      rollback: { status: 'failed', detail: 'argo sync failed' },
+      current: { seq: 2 },
+    });
+    expect((await post(report, { ok: true })).status).toBe(409);
+    const again = (await (await post('/v1/deployments/production/rollback', { reason: 'retry' })).json()) as {
+      report: string;
+    };
+    const done = await post(again.report, { ok: true });
+    expect(await done.json()).toMatchObject({
+      rollback: { status: 'done' },
+      current: { release: { id: 'gpt-4o/2024-11-20/v1' } },
+    });
+  });
+
   it('rolls back for a deployer only, records who, and answers 423 once halted', async () => {
     const { app, reader, deployer, services } = await setup();
-    const body = (reason: string) => ({
+    const body = (reason: string, extra: Record<string, unknown> = { deployed: true }) => ({
       method: 'POST',
       headers: { ...auth(deployer), 'Content-Type': 'application/json' },
-      body: JSON.stringify({ reason }),
+      body: JSON.stringify({ reason, ...extra }),
     });
     const forbidden = await app.request('/v1/deployments/production/rollback', {
       ...body('gate failed'),

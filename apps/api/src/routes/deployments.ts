@@ -156,12 +156,14 @@ const getFeatureRelease = createRoute({
   },
 });
 
+const outcomeSchema = z.object({ rollback: rollbackSchema, current: deploymentSchema.nullable() });
+
 const postRollback = createRoute({
   method: 'post',
   path: '/v1/deployments/{env}/rollback',
   tags: ['deployments'],
   summary:
-    'Roll back to the last known-good release (deployer). Records it and returns the image to deploy: the API runs no deploy command',
+    'Roll back to the last known-good release (deployer). The API runs no deploy command: it claims the rollback and answers the image to deploy (202); report the result to …/rollback/{id}. With deployed: true (you already redeployed), it is recorded at once (200)',
   security,
   middleware: [requireRole('deployer')] as const,
   request: {
@@ -173,6 +175,7 @@ const postRollback = createRoute({
             reason: z.string().min(1),
             namespace: z.string().optional(),
             allowStale: z.boolean().default(false),
+            deployed: z.boolean().default(false),
           }),
         },
       },
@@ -180,10 +183,17 @@ const postRollback = createRoute({
   },
   responses: {
     200: {
-      description: 'The rollback, and what is current now',
+      description: 'Recorded as done (deployed: true)',
+      content: { 'application/json': { schema: outcomeSchema } },
+    },
+    202: {
+      description: 'Claimed: deploy claim.to.image, then report to `report`',
       content: {
         'application/json': {
-          schema: z.object({ rollback: rollbackSchema, current: deploymentSchema.nullable() }),
+          schema: z.object({
+            claim: z.object({ id: z.string(), from: deploymentSchema, to: deploymentSchema }),
+            report: z.string(),
+          }),
         },
       },
     },
@@ -191,6 +201,38 @@ const postRollback = createRoute({
     412: error('Nothing known-good to roll back to, or the state is older than the age limit (STATE_STALE)'),
     423: error('Halted: past the rollback-rate limit (this request halted it, or it was already)'),
     ...errors,
+  },
+});
+
+const postRollbackResult = createRoute({
+  method: 'post',
+  path: '/v1/deployments/{env}/rollback/{id}',
+  tags: ['deployments'],
+  summary: 'Report what the deploy of a claimed rollback did (deployer): ok records it done, else failed',
+  security,
+  middleware: [requireRole('deployer')] as const,
+  request: {
+    params: z.object({ env: z.string(), id: z.string() }),
+    body: {
+      content: {
+        'application/json': {
+          schema: z.strictObject({
+            ok: z.boolean(),
+            detail: z.string().optional(),
+            namespace: z.string().optional(),
+          }),
+        },
+      },
+    },
+  },
+  responses: {
+    200: {
+      description: 'The rollback as recorded',
+      content: { 'application/json': { schema: outcomeSchema } },
+    },
+    403: error('The token is not a deployer'),
+    ...errors,
+    409: error('The claim is not open (finished, or closed as abandoned)'),
   },
 });
 
@@ -255,10 +297,29 @@ export function registerDeploymentRoutes(app: OpenAPIHono<AppEnv>, options: Depl
 
   app.openapi(postRollback, async (context) => {
     const body = context.req.valid('json');
-    const outcome = await deployState.rollback(keyOf(context.req.valid('param').env, body.namespace), {
+    const { env } = context.req.valid('param');
+    const input = { actor: context.get('identity').actor, reason: body.reason, allowStale: body.allowStale };
+    const key = keyOf(env, body.namespace);
+    if (body.deployed) {
+      const outcome = await deployState.rollback(key, input);
+      return context.json({ rollback: outcome.rollback, current: outcome.current }, 200);
+    }
+    const { claim } = await deployState.claimRollback(key, input);
+    const namespace = body.namespace === undefined ? '' : `?namespace=${encodeURIComponent(body.namespace)}`;
+    return context.json(
+      { claim, report: `/v1/deployments/${encodeURIComponent(env)}/rollback/${claim.id}${namespace}` },
+      202,
+    );
+  });
+
+  app.openapi(postRollbackResult, async (context) => {
+    const { env, id } = context.req.valid('param');
+    const body = context.req.valid('json');
+    const outcome = await deployState.finishRollback(keyOf(env, body.namespace), {
       actor: context.get('identity').actor,
-      reason: body.reason,
-      allowStale: body.allowStale,
+      claimId: id,
+      ok: body.ok,
+      ...(body.detail === undefined ? {} : { detail: body.detail }),
     });
     return context.json({ rollback: outcome.rollback, current: outcome.current }, 200);
   });

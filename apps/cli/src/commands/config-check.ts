@@ -1,5 +1,6 @@
 import { relative } from 'node:path';
 import { allMigrations } from '@airlock/api/store';
+import { formatDuration } from '@airlock/core';
 import { migrationStatus, readStoreInfo } from '@airlock/db';
 import type { CommandDefinition } from '../command.ts';
 
@@ -34,6 +35,10 @@ export const configCheckCommand: CommandDefinition = {
     const remote = config.remote
       ? `s3://${config.remote.bucket}/${config.remote.prefix}${config.remote.endpoint ? ` at ${config.remote.endpoint}` : ''}`
       : 'none (local cache only)';
+    const deploy = config.deploy;
+    const deployStore = deploy.s3
+      ? `s3://${deploy.s3.bucket}/${deploy.s3.prefix}${deploy.s3.endpoint ? ` at ${deploy.s3.endpoint}` : ''}`
+      : shown(deploy.dir);
     const { output } = context;
     output.result(
       {
@@ -42,6 +47,7 @@ export const configCheckCommand: CommandDefinition = {
         store: { path: config.storePath, id: info?.storeId ?? null, migrations: status },
         cacheDir: config.cacheDir,
         remote: config.remote ?? null,
+        deploy,
         providers,
       },
       () => [
@@ -49,6 +55,7 @@ export const configCheckCommand: CommandDefinition = {
         `store      ${shown(config.storePath)} (id ${info?.storeId.slice(0, 12) ?? '?'}; schema current: ${status.applied.length} of ${status.applied.length + status.pending.length} migrations)`,
         `cache      ${shown(config.cacheDir)}`,
         `remote     ${remote}`,
+        `deploy     ${deployStore} (namespace ${deploy.namespace}; rollback limit ${deploy.rollbackLimit.count} per ${formatDuration(deploy.rollbackLimit.windowMs)})`,
         ...(providers.length === 0
           ? ['providers  none']
           : providers.map(

@@ -99,7 +99,7 @@ export const costEstimateCommand: CommandDefinition = {
     {
       command:
         'airlock cost estimate --model openai/gpt-4o-2024-11-20 --requests 1000000 --input-tokens 500 --output-tokens 150',
-      description: 'seed 003’s example: $2,750.00 a month at $2.50/$10 per million tokens',
+      description: 'a worked example: $2,750.00 a month at $2.50/$10 per million tokens',
     },
     {
       command: 'airlock cost estimate --from-run run_01J… --requests 1000000',
@@ -261,7 +261,7 @@ export const costDiffCommand: CommandDefinition = {
     {
       command:
         'airlock cost diff openai/gpt-4o-mini-2024-07-18 anthropic/claude-3-5-sonnet-20241022 --requests 1000000 --input-tokens 500 --output-tokens 150',
-      description: 'seed 003: know the monthly delta before merging',
+      description: 'know the monthly delta before merging',
     },
     {
       command:

@@ -323,7 +323,7 @@ export const datasetValidateCommand: CommandDefinition = {
     {
       command:
         'airlock dataset validate datasets/train.jsonl --schema datasets/schema.yaml --reference datasets/train-v1.jsonl',
-      description: 'seed 003’s data gate',
+      description: 'the data gate in CI',
     },
   ],
   async run(context, options, [file = '']) {

@@ -22,6 +22,8 @@ export function shellDeployRunner(options: {
   cwd: string;
   env: Record<string, string | undefined>;
   output: OutputStream;
+  /** Resolves when the CLI is asked to stop (Ctrl-C, a cancelled CI job). */
+  waitForShutdown: () => Promise<void>;
 }): DeployRunner {
   const unknown = [...options.command.matchAll(/\{([a-z_]+)\}/g)]
     .map((match) => match[1] as string)
@@ -55,14 +57,30 @@ export function shellDeployRunner(options: {
           AIRLOCK_DEPLOY_NAMESPACE: values.namespace,
         },
         stdio: ['ignore', 'pipe', 'pipe'],
+        // Its own process group, so stopping it stops what it started too (kubectl, sleep, …).
+        detached: true,
       });
       child.stdout.on('data', (chunk: Buffer) => options.output.write(chunk.toString()));
       child.stderr.on('data', (chunk: Buffer) => options.output.write(chunk.toString()));
+      // A cancelled job must not leave the command running while the state says nothing runs:
+      // pass the stop on, wait for the command to end, and record the attempt as failed.
+      let stopped = false;
+      void options.waitForShutdown().then(() => {
+        stopped = true;
+        options.output.write('stopping the deploy command (SIGTERM); the rollback is recorded as failed\n');
+        try {
+          if (child.pid !== undefined) process.kill(-child.pid, 'SIGTERM');
+        } catch {
+          // It ended on its own meanwhile.
+        }
+      });
       child.on('error', (error) =>
         resolve({ ok: false, detail: `the deploy command did not start: ${error.message}` }),
       );
       child.on('close', (code, signal) => {
-        if (code === 0) resolve({ ok: true });
+        if (stopped)
+          resolve({ ok: false, detail: 'interrupted: the deploy command was stopped before it finished' });
+        else if (code === 0) resolve({ ok: true });
         else
           resolve({
             ok: false,

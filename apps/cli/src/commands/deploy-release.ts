@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { AirlockError, canonicalJson, sha256Hex } from '@airlock/core';
+import { AirlockError, canonicalJson, parseYamlDocument, sha256Hex } from '@airlock/core';
 import type { DeployState, ReleaseRef } from '@airlock/deploy-state';
 import { type Release, riskTiers } from '@airlock/registry';
 import { z } from 'zod';
@@ -51,20 +51,9 @@ function sameOrMissing(flag: string, given: unknown, recorded: string, source: s
 
 /** A release file written by `airlock registry release --out`, checked against its own digest. */
 function releaseFromFile(path: string, display: string): Release {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (error) {
-    throw new AirlockError('INVALID_INPUT', `${display}: not JSON (${(error as Error).message})`);
-  }
-  const checked = releaseFileSchema.safeParse(parsed);
-  if (!checked.success) {
-    throw new AirlockError(
-      'INVALID_INPUT',
-      `${display}: not a release file (airlock registry release --out writes one): ${checked.error.issues[0]?.message}`,
-    );
-  }
-  const { id, digest, fallbackModel, ...rest } = checked.data;
+  // JSON is YAML: the YAML reader locates a problem at line:column and names the field.
+  const checked = parseYamlDocument(readFileSync(path, 'utf8'), { file: display, schema: releaseFileSchema });
+  const { id, digest, fallbackModel, ...rest } = checked;
   const body = { ...rest, ...(fallbackModel === undefined ? {} : { fallbackModel }) };
   if (sha256Hex(canonicalJson(body)) !== digest) {
     throw new AirlockError(
@@ -104,11 +93,24 @@ export async function resolveRelease(
     sameOrMissing('image', options.image, release.image, value);
     return { release: refOf(release), commit: release.commit, image: release.image };
   }
-  const recorded = [...(state?.history ?? [])]
+  const matches = [...(state?.history ?? [])]
     .reverse()
-    .find(
+    .filter(
       (entry) => entry.release.id === value || (value.length >= 12 && entry.release.digest.startsWith(value)),
     );
+  const builds = new Map(matches.map((entry) => [`${entry.release.digest} ${entry.image}`, entry]));
+  if (builds.size > 1) {
+    // One id (model/snapshot/vN) can name several builds: never pick one silently.
+    throw new AirlockError(
+      'INVALID_INPUT',
+      `--release ${value} names ${builds.size} different builds recorded here; give the digest instead: ${[
+        ...builds.values(),
+      ]
+        .map((entry) => `${entry.release.digest.slice(0, 12)} (#${entry.seq}, ${entry.image})`)
+        .join(', ')}`,
+    );
+  }
+  const recorded = matches[0];
   if (recorded === undefined) {
     throw new AirlockError(
       'NOT_FOUND',

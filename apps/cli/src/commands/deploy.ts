@@ -9,7 +9,7 @@ import {
 import type { CommandDefinition } from '../command.ts';
 import { formatTable } from '../table.ts';
 import { resolveRelease } from './deploy-release.ts';
-import { describe, durationOf, keyOf, keyOptions, rollBack, where } from './environment.ts';
+import { describe, durationOf, keyOf, keyOptions, rollBack, rollbackOptions, where } from './environment.ts';
 import { actorOption, positiveInteger, required, roleOf } from './shared-options.ts';
 
 export const deployRecordCommand: CommandDefinition = {
@@ -18,7 +18,7 @@ export const deployRecordCommand: CommandDefinition = {
   description:
     'Writes deploy_state.json: the release (id and digest), commit, image, who and when. The image must\n' +
     'carry a digest (…@sha256:…) or a tag ending in the commit SHA; a tag already recorded for other\n' +
-    'code is refused (seed 002: tag collision). Recording what is current again changes nothing.',
+    'code is refused (a reused tag hides what ran). Recording what is current again changes nothing.',
   options: {
     ...keyOptions,
     release: {
@@ -119,27 +119,16 @@ export const deployRollbackCommand: CommandDefinition = {
   description:
     'Picks the last known-good release other than the current one, never a release already rolled back\n' +
     'from, runs the deploy command (--exec, else deploy.command in airlock.yaml) with {image} {commit}\n' +
-    '{release} {env} {namespace} filled in, and records the rollback as done only if it exits 0.\n' +
+    '{release} {env} {namespace} filled in, and records the rollback as done only if it exits 0; when it\n' +
+    'fails (or is stopped by Ctrl-C / a cancelled job) the attempt is recorded as failed and it exits 4.\n' +
+    'Without a command it refuses, unless --record-only (you deploy the image yourself).\n' +
     'More than deploy.rollback_limit.count rollbacks (2) within its window (1h) halts the environment\n' +
     'instead (exit 3): nothing is deployed, and record/rollback are refused until deploy unhalt.\n' +
     'A state older than --max-age (deploy.max_age, 1h) is refused (exit 6) unless --allow-stale.',
   options: {
     ...keyOptions,
     reason: { type: 'string', valueName: 'text', description: 'why (recorded, and in the audit log)' },
-    exec: {
-      type: 'string',
-      valueName: 'command',
-      description: 'the deploy command, e.g. "kubectl set image deploy/bot bot={image}"',
-    },
-    'allow-stale': {
-      type: 'boolean',
-      description: 'act on a state older than --max-age (after checking it)',
-    },
-    'max-age': {
-      type: 'string',
-      valueName: 'duration',
-      description: 'how old the state may be (default 1h)',
-    },
+    ...rollbackOptions,
     actor: actorOption,
   },
   positionals: [],
@@ -160,14 +149,13 @@ export const deployRollbackCommand: CommandDefinition = {
       allowStale: options['allow-stale'] === true,
       ...(maxAgeMs === undefined ? {} : { maxAgeMs }),
       ...(command === undefined ? {} : { command }),
+      recordOnly: options['record-only'] === true,
     });
     const { rollback } = outcome;
     context.output.result({ rollback, current: outcome.current }, () => [
       `rolled back ${where(key)}: #${rollback.from.seq} ${rollback.from.releaseId} → ${describe(outcome.current)}`,
       command === undefined
-        ? context.output.yellow(
-            `no deploy command (--exec or deploy.command): recorded only — deploy ${rollback.to.image} yourself`,
-          )
+        ? context.output.yellow(`recorded only (--record-only): deploy ${rollback.to.image} yourself`)
         : `deployed with: ${command}`,
     ]);
     return 0;

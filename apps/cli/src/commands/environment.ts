@@ -5,6 +5,22 @@ import type { CommandContext } from '../context.ts';
 import { shellDeployRunner } from './deploy-command.ts';
 import { required } from './shared-options.ts';
 
+/** The flags of a rollback: how to deploy, or that the caller deploys. */
+export const rollbackOptions: Record<string, OptionSpec> = {
+  exec: {
+    type: 'string',
+    valueName: 'command',
+    description:
+      'the deploy command, run with sh -c; {image} {commit} {release} {env} {namespace} are filled in shell-quoted (do not quote them again) and set as AIRLOCK_DEPLOY_IMAGE, …_COMMIT, …_RELEASE, …_ENV, …_NAMESPACE',
+  },
+  'record-only': {
+    type: 'boolean',
+    description: 'record the rollback without running a command (you deploy the image yourself)',
+  },
+  'allow-stale': { type: 'boolean', description: 'act on a state older than --max-age (after checking it)' },
+  'max-age': { type: 'string', valueName: 'duration', description: 'how old the state may be (default 1h)' },
+};
+
 /** Options shared by the commands that act on one environment's deploy state. */
 export const keyOptions: Record<string, OptionSpec> = {
   env: { type: 'string', valueName: 'name', description: 'the environment (production, staging, …)' },
@@ -54,9 +70,24 @@ export const where = (key: StateKey) => `${key.environment} (namespace ${key.nam
 export async function rollBack(
   context: CommandContext,
   key: StateKey,
-  input: { actor: string; reason: string; allowStale?: boolean; maxAgeMs?: number; command?: string },
+  input: {
+    actor: string;
+    reason: string;
+    allowStale?: boolean;
+    maxAgeMs?: number;
+    command?: string;
+    /** Record the rollback without running anything: the caller deploys the image itself. */
+    recordOnly?: boolean;
+  },
 ): Promise<RollbackOutcome> {
-  const { command, ...rest } = input;
+  const { command, recordOnly, ...rest } = input;
+  if (command === undefined && recordOnly !== true) {
+    // Recording "rolled back" when nothing was deployed would make the state lie about what runs.
+    throw new AirlockError(
+      'INVALID_INPUT',
+      'no deploy command: give --exec "<command with {image}>" or deploy.command in airlock.yaml, or --record-only if you deploy the image yourself',
+    );
+  }
   const outcome = await context.deployState().rollback(key, {
     ...rest,
     ...(command === undefined
@@ -69,6 +100,7 @@ export async function rollBack(
             cwd: context.io.cwd,
             env: context.io.env,
             output: context.io.stderr,
+            waitForShutdown: context.io.waitForShutdown,
           }),
         }),
   });

@@ -1,4 +1,4 @@
-import { join, relative } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { configFileName, projectConfigTemplate } from '@airlock/config';
 import { AirlockError, ensureDirectory, writeFileAtomic } from '@airlock/core';
 import type { CommandDefinition } from '../command.ts';
@@ -23,7 +23,7 @@ export const initCommand: CommandDefinition = {
     { command: 'airlock init --dir services/support-bot', description: 'start one in another folder' },
   ],
   async run(context, options) {
-    const dir = join(context.io.cwd, String(options.dir));
+    const dir = resolve(context.io.cwd, String(options.dir));
     const path = join(dir, configFileName);
     const shown = relative(context.io.cwd, path) || path;
     try {

@@ -24,7 +24,7 @@ import {
 import type { CommandDefinition, OptionValues } from '../command.ts';
 import type { CommandContext } from '../context.ts';
 import { formatTable } from '../table.ts';
-import { durationOf, keyOf, keyOptions, rollBack, where } from './environment.ts';
+import { durationOf, keyOf, keyOptions, rollBack, rollbackOptions, where } from './environment.ts';
 import { actorOption, positiveInteger, required } from './shared-options.ts';
 
 /** `rollout evaluate` says "hold" with its own exit code, so a pipeline loop can wait and ask again. */
@@ -57,7 +57,7 @@ export const rolloutStartCommand: CommandDefinition = {
   summary: "start the current deployment's canary at the policy's first stage (or 50% on the emergency path)",
   description:
     'Records in deploy_state.json that the current deployment is in a rollout, at stage 1 of the policy\n' +
-    '(seed 004: 1% → 10% → 50% → 100%). --emergency goes straight to 50% and rolls back on the first\n' +
+    '(e.g. 1% → 10% → 50% → 100%). --emergency goes straight to 50% and rolls back on the first\n' +
     'breach; using it is its own audit-log entry (rollout.emergency).',
   options: {
     ...keyOptions,
@@ -161,20 +161,7 @@ export const rolloutEvaluateCommand: CommandDefinition = {
       valueName: 'name',
       description: 'act on this environment’s rollout (promote or roll back)',
     },
-    exec: {
-      type: 'string',
-      valueName: 'command',
-      description: 'the deploy command for a rollback ({image} …)',
-    },
-    'allow-stale': {
-      type: 'boolean',
-      description: 'roll back even if the deploy state is older than --max-age',
-    },
-    'max-age': {
-      type: 'string',
-      valueName: 'duration',
-      description: 'how old the deploy state may be (default 1h)',
-    },
+    ...rollbackOptions,
     actor: actorOption,
   },
   positionals: [],
@@ -244,6 +231,7 @@ export const rolloutEvaluateCommand: CommandDefinition = {
           allowStale: options['allow-stale'] === true,
           ...(maxAgeMs === undefined ? {} : { maxAgeMs }),
           ...(command === undefined ? {} : { command }),
+          recordOnly: options['record-only'] === true,
         });
         action = `rolled back to ${outcome.current?.release.id}${
           policy.on_rollback_notify.length > 0
