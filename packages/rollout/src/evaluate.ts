@@ -221,7 +221,8 @@ function driftCheck(
     };
   }
   const drop = baseline.mean - canary.mean;
-  const withBaseline = { ...base, observed: drop, baseline: baseline.mean };
+  // `observed` is the drop itself; both means are in the reason.
+  const withBaseline = { ...base, observed: drop };
   if (drop <= limit) {
     return {
       ...withBaseline,

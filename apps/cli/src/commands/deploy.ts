@@ -188,6 +188,7 @@ export const deployStatusCommand: CommandDefinition = {
       rollbackTarget: target ?? null,
       halt: state.halt,
       pendingRollback: state.pendingRollback,
+      rollout: state.rollout,
       rollbacksInWindow: recent.length,
       rollbackLimit: limit,
     };
@@ -199,6 +200,11 @@ export const deployStatusCommand: CommandDefinition = {
       ...(state.pendingRollback
         ? [
             `in progress  rollback to ${state.pendingRollback.to.releaseId} by ${state.pendingRollback.by} since ${state.pendingRollback.since}`,
+          ]
+        : []),
+      ...(state.rollout
+        ? [
+            `rollout      stage ${state.rollout.stage} at ${state.rollout.trafficPct}% since ${state.rollout.stageStartedAt} (${state.rollout.policy}${state.rollout.emergency ? ', emergency path' : ''})`,
           ]
         : []),
       `rollbacks    ${recent.length} of ${limit.count} allowed within ${formatDuration(limit.windowMs)}`,

@@ -120,7 +120,7 @@ function checkLines(context: CommandContext, evaluation: Evaluation): string[] {
         ? context.output.red(status)
         : context.output.yellow(status);
   return formatTable(
-    ['CHECK', 'STATUS', 'CANARY', 'BASELINE', 'LIMIT', 'SAMPLES', 'TEST'],
+    ['CHECK', 'STATUS', 'OBSERVED', 'BASELINE', 'LIMIT', 'SAMPLES', 'TEST'],
     evaluation.checks.map((check) => [
       check.check,
       paint(check.status),
