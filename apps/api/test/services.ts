@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { silentLogger } from '@airlock/core';
 import { createBundledPriceTable } from '@airlock/cost';
 import { createDatasets, createLocalCache, createSqliteDatasetsStore } from '@airlock/datasets';
 import type { Database } from '@airlock/db';
@@ -6,6 +7,9 @@ import { createDeployState, createFileStateStore, defaultRollbackLimit } from '@
 import { createSqliteEvalRunStore } from '@airlock/evals';
 import { createRegistry, createSqliteRegistryStore } from '@airlock/registry';
 import { createSqlitePredictionStore } from '@airlock/rollout';
+import { temporaryDirectory } from '@airlock/vitest-config/temp-dir';
+import { createApp } from '../src/app.ts';
+import { openProjectStore, storeReadiness } from '../src/store.ts';
 
 /** The domain services createApp takes, over one test store (the cache beside the store file). */
 export function servicesFor(database: Database) {
@@ -30,4 +34,22 @@ export function servicesFor(database: Database) {
       rollbackLimit: defaultRollbackLimit,
     },
   };
+}
+
+/**
+ * The app over a fresh store in a temporary folder, with a reader and a deployer token (actors
+ * `reader@corp`, `deployer@corp`), for route tests.
+ */
+export async function appWithTokens(prefix: string) {
+  const database = openProjectStore(join(temporaryDirectory(prefix), 'airlock.db'));
+  const services = servicesFor(database);
+  const app = createApp({
+    version: '1',
+    logger: silentLogger,
+    readiness: () => storeReadiness(database),
+    ...services,
+  });
+  const token = async (role: 'reader' | 'deployer') =>
+    (await services.registry.createToken({ actor: `${role}@corp`, role, createdBy: 'admin@corp' })).token;
+  return { app, services, database, reader: await token('reader'), deployer: await token('deployer') };
 }

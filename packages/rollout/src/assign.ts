@@ -302,3 +302,21 @@ function variantAt(variants: readonly Variant[], boundaries: readonly number[], 
 function formatShare(share: number): string {
   return `${Number((share * 100).toPrecision(3))}%`;
 }
+
+/**
+ * Reads variants written as `name:weight` pairs, comma-separated (`formal:1,casual:1`), as the CLI
+ * and the API take them.
+ */
+export function parseVariantList(text: string): Variant[] {
+  return text.split(',').map((pair) => {
+    const [name = '', weight = '', extra] = pair.split(':');
+    const value = Number(weight);
+    if (name.trim() === '' || extra !== undefined || !(value > 0) || !Number.isFinite(value)) {
+      throw new AirlockError(
+        'INVALID_INPUT',
+        `variants: "${pair}" is not name:weight (e.g. formal:1,casual:1)`,
+      );
+    }
+    return { name: name.trim(), weight: value };
+  });
+}

@@ -11,6 +11,7 @@ export {
   bucketCount,
   bucketOf,
   inRollout,
+  parseVariantList,
   type Variant,
   variantOf,
 } from './assign.ts';

@@ -1,4 +1,5 @@
 import type { Database } from '@airlock/db';
+import type { Statement } from 'better-sqlite3';
 import type { Prediction } from './predictions.ts';
 
 /** The prediction log: written in batches by the API, read as a time window by `rollout metrics`. */
@@ -18,13 +19,27 @@ export interface PredictionStore {
  */
 export function createSqlitePredictionStore(database: Database): PredictionStore {
   const { sqlite } = database;
-  const insert = sqlite.prepare<[string, string, string, string, string]>(
-    'INSERT OR IGNORE INTO rollout_predictions (feature, request_id, release, at, prediction_json) VALUES (?, ?, ?, ?, ?)',
-  );
-  const select = sqlite.prepare<[string, string, string], { prediction_json: string }>(
-    'SELECT prediction_json FROM rollout_predictions WHERE feature = ? AND at >= ? AND at < ? ORDER BY at, request_id',
-  );
+  // Prepared on first use: the API builds its services before a readiness probe may report the
+  // store as not yet migrated, and a missing table must not fail that.
+  let prepared:
+    | {
+        insert: Statement<[string, string, string, string, string]>;
+        select: Statement<[string, string, string], { prediction_json: string }>;
+      }
+    | undefined;
+  const statements = () => {
+    prepared ??= {
+      insert: sqlite.prepare(
+        'INSERT OR IGNORE INTO rollout_predictions (feature, request_id, release, at, prediction_json) VALUES (?, ?, ?, ?, ?)',
+      ),
+      select: sqlite.prepare(
+        'SELECT prediction_json FROM rollout_predictions WHERE feature = ? AND at >= ? AND at < ? ORDER BY at, request_id',
+      ),
+    };
+    return prepared;
+  };
   const appendAll = sqlite.transaction((predictions: readonly Prediction[]) => {
+    const { insert } = statements();
     let inserted = 0;
     for (const prediction of predictions) {
       inserted += insert.run(
@@ -43,7 +58,7 @@ export function createSqlitePredictionStore(database: Database): PredictionStore
       return { inserted, duplicates: predictions.length - inserted };
     },
     *window(feature, from, to) {
-      for (const row of select.iterate(feature, from.toISOString(), to.toISOString())) {
+      for (const row of statements().select.iterate(feature, from.toISOString(), to.toISOString())) {
         yield JSON.parse(row.prediction_json) as Prediction;
       }
     },

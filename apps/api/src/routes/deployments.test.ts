@@ -1,10 +1,5 @@
-import { join } from 'node:path';
-import { silentLogger } from '@airlock/core';
-import { temporaryDirectory } from '@airlock/vitest-config/temp-dir';
 import { describe, expect, it } from 'vitest';
-import { servicesFor } from '../../test/services.ts';
-import { createApp } from '../app.ts';
-import { openProjectStore, storeReadiness } from '../store.ts';
+import { appWithTokens } from '../../test/services.ts';
 
 const key = { namespace: 'default', environment: 'production' };
 const commitOf = (n: number) => `${n}`.repeat(40);
@@ -23,21 +18,12 @@ const build = (n: number) => ({
 });
 
 async function setup() {
-  const database = openProjectStore(join(temporaryDirectory('airlock-api-deploy-'), 'airlock.db'));
-  const services = servicesFor(database);
-  const app = createApp({
-    version: '1',
-    logger: silentLogger,
-    readiness: () => storeReadiness(database),
-    ...services,
-  });
-  const tokenFor = async (role: 'reader' | 'deployer') =>
-    (await services.registry.createToken({ actor: `${role}@corp`, role, createdBy: 'admin@corp' })).token;
+  const { app, services, reader, deployer } = await appWithTokens('airlock-api-deploy-');
   const deployState = services.deployments.deployState;
   await deployState.record(key, { ...build(1), init: true });
   await deployState.markGood(key, { actor: 'ci@corp' });
   await deployState.record(key, build(2));
-  return { app, services, reader: await tokenFor('reader'), deployer: await tokenFor('deployer') };
+  return { app, services, reader, deployer };
 }
 
 const errorOf = async (response: Response) =>

@@ -1,26 +1,9 @@
 import { createHash } from 'node:crypto';
-import { join } from 'node:path';
-import { silentLogger } from '@airlock/core';
 import { aggregatePredictions, createSqlitePredictionStore, inRollout } from '@airlock/rollout';
-import { temporaryDirectory } from '@airlock/vitest-config/temp-dir';
 import { describe, expect, it } from 'vitest';
-import { servicesFor } from '../../test/services.ts';
-import { createApp } from '../app.ts';
-import { openProjectStore, storeReadiness } from '../store.ts';
+import { appWithTokens } from '../../test/services.ts';
 
-async function setup() {
-  const database = openProjectStore(join(temporaryDirectory('airlock-api-rollout-'), 'airlock.db'));
-  const services = servicesFor(database);
-  const app = createApp({
-    version: '1',
-    logger: silentLogger,
-    readiness: () => storeReadiness(database),
-    ...services,
-  });
-  const token = async (role: 'reader' | 'deployer') =>
-    (await services.registry.createToken({ actor: `${role}@corp`, role, createdBy: 'admin@corp' })).token;
-  return { app, services, database, reader: await token('reader'), deployer: await token('deployer') };
-}
+const setup = () => appWithTokens('airlock-api-rollout-');
 
 const post = (token: string, body: unknown) => ({
   method: 'POST',

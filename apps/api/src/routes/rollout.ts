@@ -1,6 +1,12 @@
 import { AirlockError } from '@airlock/core';
 import { type DeployStateService, rollbackTarget } from '@airlock/deploy-state';
-import { assign, type PredictionStore, predictionInputSchema, toPrediction } from '@airlock/rollout';
+import {
+  assign,
+  type PredictionStore,
+  parseVariantList,
+  predictionInputSchema,
+  toPrediction,
+} from '@airlock/rollout';
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../context.ts';
 import { errorBodySchema } from '../error-body.ts';
@@ -102,20 +108,6 @@ const getRoute = createRoute({
   },
 });
 
-function parseVariants(text: string): { name: string; weight: number }[] {
-  return text.split(',').map((pair) => {
-    const [name = '', weight = ''] = pair.split(':');
-    const value = Number(weight);
-    if (name.trim() === '' || !(value > 0)) {
-      throw new AirlockError(
-        'INVALID_INPUT',
-        `variants: "${pair}" is not name:weight (e.g. formal:1,casual:1)`,
-      );
-    }
-    return { name: name.trim(), weight: value };
-  });
-}
-
 export function registerRolloutRoutes(app: OpenAPIHono<AppEnv>, options: RolloutRoutesOptions): void {
   const now = options.now ?? (() => new Date());
 
@@ -146,7 +138,7 @@ export function registerRolloutRoutes(app: OpenAPIHono<AppEnv>, options: Rollout
     const experiment =
       query.experiment === undefined
         ? undefined
-        : { name: query.experiment, variants: parseVariants(query.variants ?? '') };
+        : { name: query.experiment, variants: parseVariantList(query.variants ?? '') };
     const assignment = assign({
       feature,
       unitId: query.unit,

@@ -15,6 +15,7 @@ import {
   evaluate,
   loadRolloutPolicy,
   type Prediction,
+  parseVariantList,
   predictionInputSchema,
   type RolloutMetrics,
   type RolloutPolicy,
@@ -362,13 +363,7 @@ export const rolloutAssignCommand: CommandDefinition = {
     },
   ],
   async run(context, options) {
-    const variants =
-      typeof options.variants === 'string'
-        ? options.variants.split(',').map((pair) => {
-            const [name = '', weight = ''] = pair.split(':');
-            return { name, weight: Number(weight) };
-          })
-        : undefined;
+    const variants = typeof options.variants === 'string' ? parseVariantList(options.variants) : undefined;
     if (options.experiment !== undefined && variants === undefined) {
       throw new AirlockError('INVALID_INPUT', '--experiment needs --variants (e.g. formal:1,casual:1)');
     }
