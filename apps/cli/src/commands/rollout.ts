@@ -7,6 +7,7 @@ import {
   type SourceIssue,
   writeFileAtomic,
 } from '@airlock/core';
+import { rollbackTarget } from '@airlock/deploy-state';
 import {
   aggregatePredictions,
   assign,
@@ -279,9 +280,21 @@ export const rolloutMetricsCommand: CommandDefinition = {
       description: 'when the stage began (for its minimum duration)',
     },
     out: { type: 'string', valueName: 'file', description: 'write the window here and print a summary' },
+    ...keyOptions,
+    env: {
+      type: 'string',
+      valueName: 'name',
+      description:
+        'take the feature, the canary release, the baseline (the stable release) and the stage start from this environment’s rollout',
+    },
   },
   positionals: [],
   examples: [
+    {
+      command:
+        'airlock rollout metrics --env production | airlock rollout evaluate --policy rollouts/search.yaml --metrics - --env production --exec "…"',
+      description: 'the current canary against the stable release, judged and acted on',
+    },
     {
       command:
         'airlock rollout metrics --feature search --release gpt-4o/2024-11-20/v3 --since 30m --out window.json',
@@ -289,8 +302,24 @@ export const rolloutMetricsCommand: CommandDefinition = {
     },
   ],
   async run(context, options) {
-    const feature = required('feature', options.feature);
-    const release = required('release', options.release);
+    // With --env, the rollout in deploy_state.json fills in what was not given.
+    const state =
+      typeof options.env === 'string'
+        ? (await context.deployState().read(keyOf(context, options))).state
+        : undefined;
+    const current = state?.current ?? undefined;
+    const progress = state?.rollout?.seq === current?.seq ? state?.rollout : undefined;
+    const stable = state === undefined ? undefined : rollbackTarget(state);
+    const feature =
+      typeof options.feature === 'string'
+        ? options.feature
+        : (current?.release.feature ?? required('feature', options.feature));
+    const release =
+      typeof options.release === 'string'
+        ? options.release
+        : (current?.release.id ?? required('release', options.release));
+    const baseline =
+      typeof options.baseline === 'string' ? options.baseline : progress ? stable?.release.id : undefined;
     const time = (flag: string, value: unknown) => {
       const parsed = typeof value === 'string' ? Date.parse(value) : Number.NaN;
       if (Number.isNaN(parsed))
@@ -307,10 +336,12 @@ export const rolloutMetricsCommand: CommandDefinition = {
       release,
       from,
       to,
-      ...(typeof options.baseline === 'string' ? { baselineRelease: options.baseline } : {}),
-      ...(options['stage-started'] === undefined
-        ? {}
-        : { stageStartedAt: time('stage-started', options['stage-started']) }),
+      ...(baseline === undefined ? {} : { baselineRelease: baseline }),
+      ...(options['stage-started'] !== undefined
+        ? { stageStartedAt: time('stage-started', options['stage-started']) }
+        : progress
+          ? { stageStartedAt: new Date(progress.stageStartedAt) }
+          : {}),
     });
     if (typeof options.out !== 'string') {
       context.io.stdout.write(`${JSON.stringify(metrics, null, 2)}\n`);
