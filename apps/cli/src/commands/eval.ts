@@ -258,6 +258,130 @@ const gateOptions = {
   },
 } as const;
 
+/** What one suite's run produced: the stored run (with its gate decision), outcomes and report. */
+export interface SuiteExecution {
+  run: EvalRun;
+  outcomes: StoredOutcome[];
+  gate: GateResult;
+  report: EvalReport;
+  resultsFile: string;
+}
+
+/**
+ * Runs one suite the way `airlock eval run` does — the manifest's model, prompt and limits with
+ * --feature, datasets checked against their pins first, a provider or a cassette, results
+ * streamed to .airlock/runs/, the gate decided and the run stored — and returns what it produced.
+ * The release gate (`airlock gate`) runs each suite of a stage through this.
+ */
+export async function executeSuite(
+  context: CommandContext,
+  options: OptionValues,
+  suitePath: string,
+): Promise<SuiteExecution> {
+  const feature = typeof options.feature === 'string' ? options.feature : undefined;
+  const manifestFile = featureManifest(context, feature);
+  const manifest = manifestFile?.manifest;
+  const suite = loadSuite(suitePath, { cwd: context.io.cwd });
+  await checkDatasets(context, suite.datasets, suitePath);
+
+  const model =
+    (typeof options.model === 'string' ? options.model : undefined) ?? manifest?.model ?? suite.model;
+  if (!model)
+    throw new AirlockError(
+      'INVALID_INPUT',
+      `${suite.file}: no model; give the suite a model, or --model, or --feature with a manifest`,
+    );
+  const promptRef = (typeof options.prompt === 'string' ? options.prompt : undefined) ?? manifest?.prompt;
+  let prompt: EvalRunPrompt | undefined;
+  if (promptRef) {
+    const { name, version } = parsePromptRef(promptRef);
+    const found = await context.registry().getPrompt(name, { version });
+    prompt = {
+      ref: `${name}@${found.version}`,
+      messages: found.messages,
+      parameters: toModelParameters(found.parameters),
+    };
+  }
+  const suiteEntry = manifest?.eval_suites.find(
+    (entry) => resolve(context.config().root, entry.path) === resolve(context.io.cwd, suitePath),
+  );
+  const policy = gatePolicy(options, manifest, suiteEntry?.threshold);
+  const baseline = typeof options.baseline === 'string' ? loadBaseline(context, options.baseline) : undefined;
+
+  const timeoutMs = options.timeout === undefined ? 60_000 : positiveInteger('timeout', options.timeout);
+  let provider: Provider;
+  let recording: RecordingProvider | undefined;
+  if (typeof options.replay === 'string') {
+    provider = createReplayProvider(resolve(context.io.cwd, options.replay), options.replay);
+  } else {
+    provider = liveProvider(context, model, timeoutMs);
+    if (typeof options.record === 'string') {
+      recording = createRecordingProvider(provider, resolve(context.io.cwd, options.record), options.record);
+      provider = recording;
+    }
+  }
+  const runId = newId('run');
+  const runsDir = join(dirname(context.config().storePath), 'runs');
+  ensureDirectory(runsDir);
+  const resultsFile = join(runsDir, `${runId}.jsonl`);
+  const repeat = options.repeat === undefined ? 1 : positiveInteger('repeat', options.repeat);
+  const concurrency =
+    options.concurrency === undefined ? 8 : positiveInteger('concurrency', options.concurrency);
+  const tags =
+    typeof options.tags === 'string'
+      ? options.tags
+          .split(',')
+          .map((tag) => tag.trim())
+          .filter(Boolean)
+      : undefined;
+  const price = priceTable(context, {}).lookup(model);
+  if (!price)
+    context.output.note(
+      `no price for ${model}: cost per call will be unknown (add it to the price overrides)`,
+    );
+
+  const stop = new AbortController();
+  void context.io.waitForShutdown().then(() => {
+    if (!stop.signal.aborted)
+      context.output.note('\nstopping: calls in flight are cancelled, finished results are kept');
+    stop.abort();
+  });
+  context.output.note(
+    `${suite.name} · ${model}${prompt ? ` · ${prompt.ref}` : ''} · ${provider.description}`,
+  );
+  let progress: ReturnType<typeof context.output.progress> | undefined;
+  const executed = await executeRun(suite, {
+    provider,
+    model,
+    runId,
+    ...(prompt ? { prompt: prompt.messages, promptRef: prompt.ref, parameters: prompt.parameters } : {}),
+    ...(feature === undefined ? {} : { feature }),
+    ...(typeof options.release === 'string' ? { release: options.release } : {}),
+    ...(price ? { price } : {}),
+    // A cassette must hold (or serve) every answer itself: no response cache in between.
+    ...(options['no-cache'] === true || options.record !== undefined || options.replay !== undefined
+      ? {}
+      : { cache: createSqliteResponseCache(context.store()) }),
+    ...(tags ? { tags } : {}),
+    concurrency,
+    repeat,
+    resultsFile,
+    signal: stop.signal,
+    onResult: (_result, { done, total }) => {
+      progress ??= context.output.progress('evaluating', total);
+      progress.set(done);
+      if (done === total) progress.done();
+    },
+  });
+  recording?.save();
+  const { outcomes } = executed;
+  const gate = decideGate(executed.run, outcomes, policy, baseline);
+  const run = { ...executed.run, gate };
+  context.evalRuns().saveRun(run, outcomes);
+  const report = evalReport(run, outcomes, gate, baseline);
+  return { run, outcomes, gate, report, resultsFile };
+}
+
 export const evalRunCommand: CommandDefinition = {
   words: ['eval', 'run'],
   summary: 'run an eval suite against the model and gate on pass rate and regression',
@@ -329,112 +453,11 @@ export const evalRunCommand: CommandDefinition = {
       throw new AirlockError('INVALID_INPUT', '--record and --replay cannot be used together');
     }
     checkOutputPaths(context, options);
-    const feature = typeof options.feature === 'string' ? options.feature : undefined;
-    const manifestFile = featureManifest(context, feature);
-    const manifest = manifestFile?.manifest;
-    const suite = loadSuite(suitePath as string, { cwd: context.io.cwd });
-    await checkDatasets(context, suite.datasets, suitePath as string);
-
-    const model =
-      (typeof options.model === 'string' ? options.model : undefined) ?? manifest?.model ?? suite.model;
-    if (!model)
-      throw new AirlockError(
-        'INVALID_INPUT',
-        `${suite.file}: no model; give the suite a model, or --model, or --feature with a manifest`,
-      );
-    const promptRef = (typeof options.prompt === 'string' ? options.prompt : undefined) ?? manifest?.prompt;
-    let prompt: EvalRunPrompt | undefined;
-    if (promptRef) {
-      const { name, version } = parsePromptRef(promptRef);
-      const found = await context.registry().getPrompt(name, { version });
-      prompt = {
-        ref: `${name}@${found.version}`,
-        messages: found.messages,
-        parameters: toModelParameters(found.parameters),
-      };
-    }
-    const suiteEntry = manifest?.eval_suites.find(
-      (entry) => resolve(context.config().root, entry.path) === resolve(context.io.cwd, suitePath as string),
+    const { run, outcomes, gate, report, resultsFile } = await executeSuite(
+      context,
+      options,
+      suitePath as string,
     );
-    const policy = gatePolicy(options, manifest, suiteEntry?.threshold);
-    const baseline =
-      typeof options.baseline === 'string' ? loadBaseline(context, options.baseline) : undefined;
-
-    const timeoutMs = options.timeout === undefined ? 60_000 : positiveInteger('timeout', options.timeout);
-    let provider: Provider;
-    let recording: RecordingProvider | undefined;
-    if (typeof options.replay === 'string') {
-      provider = createReplayProvider(resolve(context.io.cwd, options.replay), options.replay);
-    } else {
-      provider = liveProvider(context, model, timeoutMs);
-      if (typeof options.record === 'string') {
-        recording = createRecordingProvider(
-          provider,
-          resolve(context.io.cwd, options.record),
-          options.record,
-        );
-        provider = recording;
-      }
-    }
-    const runId = newId('run');
-    const runsDir = join(dirname(context.config().storePath), 'runs');
-    ensureDirectory(runsDir);
-    const resultsFile = join(runsDir, `${runId}.jsonl`);
-    const repeat = options.repeat === undefined ? 1 : positiveInteger('repeat', options.repeat);
-    const concurrency =
-      options.concurrency === undefined ? 8 : positiveInteger('concurrency', options.concurrency);
-    const tags =
-      typeof options.tags === 'string'
-        ? options.tags
-            .split(',')
-            .map((tag) => tag.trim())
-            .filter(Boolean)
-        : undefined;
-    const price = priceTable(context, {}).lookup(model);
-    if (!price)
-      context.output.note(
-        `no price for ${model}: cost per call will be unknown (add it to the price overrides)`,
-      );
-
-    const stop = new AbortController();
-    void context.io.waitForShutdown().then(() => {
-      if (!stop.signal.aborted)
-        context.output.note('\nstopping: calls in flight are cancelled, finished results are kept');
-      stop.abort();
-    });
-    context.output.note(
-      `${suite.name} · ${model}${prompt ? ` · ${prompt.ref}` : ''} · ${provider.description}`,
-    );
-    let progress: ReturnType<typeof context.output.progress> | undefined;
-    const executed = await executeRun(suite, {
-      provider,
-      model,
-      runId,
-      ...(prompt ? { prompt: prompt.messages, promptRef: prompt.ref, parameters: prompt.parameters } : {}),
-      ...(feature === undefined ? {} : { feature }),
-      ...(typeof options.release === 'string' ? { release: options.release } : {}),
-      ...(price ? { price } : {}),
-      // A cassette must hold (or serve) every answer itself: no response cache in between.
-      ...(options['no-cache'] === true || options.record !== undefined || options.replay !== undefined
-        ? {}
-        : { cache: createSqliteResponseCache(context.store()) }),
-      ...(tags ? { tags } : {}),
-      concurrency,
-      repeat,
-      resultsFile,
-      signal: stop.signal,
-      onResult: (_result, { done, total }) => {
-        progress ??= context.output.progress('evaluating', total);
-        progress.set(done);
-        if (done === total) progress.done();
-      },
-    });
-    recording?.save();
-    const { outcomes } = executed;
-    const gate = decideGate(executed.run, outcomes, policy, baseline);
-    const run = { ...executed.run, gate };
-    context.evalRuns().saveRun(run, outcomes);
-    const report = evalReport(run, outcomes, gate, baseline);
     const written = writeReports(context, options, report);
     context.output.result(report, () => [
       ...humanSummary(context, run, outcomes, gate),
