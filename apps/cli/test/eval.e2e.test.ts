@@ -62,6 +62,8 @@ describe('airlock eval, end to end', () => {
       'out/eval.md',
       '--junit',
       'out/eval.xml',
+      '--html',
+      'out/eval.html',
     ]);
     expect(first.stderr).toBe(
       `smoke · openai/gpt-4o-mini-2024-07-18 · openai-compatible ${server.baseURL}\n`,
@@ -79,6 +81,11 @@ describe('airlock eval, end to end', () => {
       '<testcase classname="support-bot/smoke" name="refund"/>',
     );
     expect(existsSync(join(cwd, '.airlock', 'runs', `${runId}.jsonl`))).toBe(true);
+    // The HTML report is one file with the decision and each case's output from the results file.
+    const html = readFileSync(join(cwd, 'out/eval.html'), 'utf8');
+    expect(html).toContain('Decision: Deploy');
+    expect(html).toMatch(/refund/);
+    expect(html).not.toMatch(/(src|href)="https?:/);
 
     // The cost estimator prefers what the run measured (the provider's usage) to guesses.
     const estimate = await run(['cost', 'estimate', '--from-run', runId, '--requests', '1000000', '--json']);

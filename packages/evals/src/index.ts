@@ -41,6 +41,8 @@ export {
   type GatePolicy,
   type GateResult,
 } from './gate.ts';
+/** The HTML report: one self-contained page (no network) with the decision, metrics and every case. */
+export { type HtmlReportInput, htmlReport } from './html-report.ts';
 export { createJavascriptChecks, type JavascriptChecks } from './javascript-checks.ts';
 /** Metrics over streamed results. */
 export { createMetricsAccumulator, type MetricsAccumulator, quantile, summarizeLatency } from './metrics.ts';

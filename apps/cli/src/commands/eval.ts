@@ -1,4 +1,4 @@
-import { appendFileSync, existsSync, readdirSync, statSync } from 'node:fs';
+import { appendFileSync, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { AirlockError, ensureDirectory, newId, readYamlFile, writeFileAtomic } from '@airlock/core';
 import { pinPathFor } from '@airlock/datasets';
@@ -6,6 +6,7 @@ import {
   type Baseline,
   baselineFileFromRun,
   baselineFromRun,
+  type CaseResult,
   createOpenAIProvider,
   createRecordingProvider,
   createReplayProvider,
@@ -18,6 +19,7 @@ import {
   executeRun,
   type GatePolicy,
   type GateResult,
+  htmlReport,
   junitReport,
   loadSuite,
   type ModelParameters,
@@ -159,7 +161,7 @@ function positiveIntegerOrZero(flag: string, value: unknown): number {
 
 /** Refuses, before a run, report paths that could not be written after it (a folder, no parent). */
 function checkOutputPaths(context: CommandContext, options: OptionValues): void {
-  for (const flag of ['out', 'markdown', 'junit', 'record']) {
+  for (const flag of ['out', 'markdown', 'junit', 'html', 'record']) {
     const value = options[flag];
     if (typeof value !== 'string') continue;
     const path = resolve(context.io.cwd, value);
@@ -168,6 +170,16 @@ function checkOutputPaths(context: CommandContext, options: OptionValues): void 
     }
     ensureDirectory(dirname(path));
   }
+}
+
+/** Every result line of a run (outputs, each check), when its results file is still there. */
+function resultLines(report: EvalReport): CaseResult[] {
+  const file = report.run.resultsFile;
+  if (file === undefined || !existsSync(file)) return [];
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => JSON.parse(line) as CaseResult);
 }
 
 /** Writes the report files a run or a comparison asked for. */
@@ -184,6 +196,7 @@ function writeReports(context: CommandContext, options: OptionValues, report: Ev
   write('out', `${JSON.stringify(report, null, 2)}\n`);
   write('markdown', markdownReport(report));
   write('junit', junitReport(report));
+  if (typeof options.html === 'string') write('html', htmlReport({ report, results: resultLines(report) }));
   // In GitHub Actions the summary shows on the run's page.
   const summary = context.io.env.GITHUB_STEP_SUMMARY;
   if (summary) appendFileSync(summary, `${markdownReport(report)}\n`);
@@ -236,6 +249,12 @@ const reportOptions = {
     description: 'write the Markdown summary (for a PR comment)',
   },
   junit: { type: 'string', valueName: 'file', description: 'write JUnit XML (one testcase per case)' },
+  html: {
+    type: 'string',
+    valueName: 'file',
+    description:
+      'write a self-contained HTML report (decision, metrics, histogram, every case with its output)',
+  },
 } as const;
 
 const gateOptions = {
