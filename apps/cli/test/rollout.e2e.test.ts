@@ -34,7 +34,10 @@ function predictions(n: number, count: number, end: number, errorEvery: number):
 
 function project() {
   const cwd = temporaryDirectory('airlock-rollout-cli-');
-  copyFileSync(join(import.meta.dirname, 'fixtures/policy-search-v1.yaml'), join(cwd, 'policy.yaml'));
+  // The seed's policy with no minimum times: with --env the stage's clock is the deploy state's, and a
+  // test cannot wait 30 minutes.
+  const seedPolicy = readFileSync(join(import.meta.dirname, 'fixtures/policy-search-v1.yaml'), 'utf8');
+  writeFileSync(join(cwd, 'policy.yaml'), seedPolicy.replace(/duration_min: \d+/g, 'duration_min: 0'));
   const env = { AIRLOCK_ACTOR: 'ci@corp' };
   return { cwd, run: (...args: string[]) => runCli(args, { cwd, env }) };
 }
@@ -201,12 +204,49 @@ describe('airlock rollout', () => {
     const { cwd, run } = project();
     const env = ['--env', 'production'];
     await run('deploy', 'record', ...env, '--release', writeReleaseFile(cwd, 1), '--init');
+    const noStable = await run('rollout', 'start', ...env, '--policy', 'policy.yaml', '--emergency');
+    expect(noStable.code).toBe(2);
+    expect(noStable.stderr).toMatch(/nothing known-good to serve the other 50% of units/);
+    await run('deploy', 'mark-good', ...env);
+    await run('deploy', 'record', ...env, '--release', writeReleaseFile(cwd, 2));
     const started = await run('rollout', 'start', ...env, '--policy', 'policy.yaml', '--emergency');
     expect(started.stdout).toMatch(
       /stage 1 of 2 at 50% of units \(emergency path: recorded in the audit log\)/,
     );
     const audit = JSON.parse((await run('audit', 'log', '--action', 'rollout.emergency', '--json')).stdout);
     expect(audit.entries).toHaveLength(1);
+    const again = await run('rollout', 'start', ...env, '--policy', 'policy.yaml');
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(/already rolling out .* pass --restart/);
+
+    // With --env the deploy state decides: another stage, another policy or another release's window is refused.
+    writeFileSync(
+      join(cwd, 'other.json'),
+      JSON.stringify({
+        format: 'airlock.rollout-metrics/v1',
+        feature: 'support-bot',
+        window: { from: '2026-11-22T09:00:00Z', to: '2026-11-22T10:00:00Z' },
+        canary: { release: 'gpt-4o/2024-11-20/v9', requests: 0, errors: 0 },
+      }),
+    );
+    const otherRelease = await run('rollout', 'evaluate', '--metrics', 'other.json', ...env, '--record-only');
+    expect(otherRelease.code).toBe(2);
+    expect(otherRelease.stderr).toMatch(
+      /the metrics window is about canary gpt-4o\/2024-11-20\/v9 \(running: gpt-4o\/2024-11-20\/v2\)/,
+    );
+    const otherStage = await run('rollout', 'evaluate', '--metrics', 'other.json', '--stage', '2', ...env);
+    expect(otherStage.stderr).toMatch(/the rollout is at stage 1, not 2/);
+    copyFileSync(join(cwd, 'policy.yaml'), join(cwd, 'other-policy.yaml'));
+    const otherPolicy = await run(
+      'rollout',
+      'evaluate',
+      '--policy',
+      'other-policy.yaml',
+      '--metrics',
+      'other.json',
+      ...env,
+    );
+    expect(otherPolicy.stderr).toMatch(/follows policy\.yaml, not other-policy\.yaml/);
 
     const bad = await run(
       'rollout',

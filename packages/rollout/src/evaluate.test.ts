@@ -250,6 +250,26 @@ describe('evaluate on seed 004 policy', () => {
     expect(emergency.stage.trafficPct).toBe(50);
   });
 
+  it('too few samples never passes, but a disastrous canary on few samples still rolls back', () => {
+    const base = window({ errorRate: 0, requests: 50 });
+    const disastrous = { ...base, canary: { ...base.canary, errors: 25 } };
+    const result = evaluate({ policy, stage: 1, metrics: disastrous });
+    expect(result.decision).toBe('rollback');
+    expect(result.reasons.find((line) => line.startsWith('trigger:error_rate:'))).toMatch(
+      /error rate 50\.00% \(25\/50\) > 1\.00% \(p < 0\.0001 on only 50 samples\)/,
+    );
+    // One error in 50 is 2% but proves nothing yet: hold, and say the minimum time too.
+    const early = {
+      ...base,
+      canary: { ...base.canary, errors: 1 },
+      window: { ...base.window, to: new Date(start + 10 * 60_000).toISOString() },
+    };
+    const held = evaluate({ policy, stage: 1, metrics: early });
+    expect(held.decision).toBe('hold');
+    expect(held.reasons).toContain('minimum duration not reached: 10 of 30 min');
+    expect(held.checks.find((check) => check.check === 'error_rate_max')?.observed).toBe(0.02);
+  });
+
   it('reports the test behind each comparison with the baseline', () => {
     const result = evaluate({ policy, stage: 1, metrics: window({ errorRate: 0.05 }) });
     const check = result.checks.find((entry) => entry.check === 'error_rate_max');

@@ -130,8 +130,23 @@ function rateCheck(
 ): CheckResult {
   const samples = canary?.total ?? 0;
   const base = { check, limit, samples };
-  if (canary === undefined || samples < judge.minSamples) return tooFew(base, judge.minSamples, label);
+  if (canary === undefined || samples === 0) return tooFew(base, judge.minSamples, label);
   const observed = canary.events / canary.total;
+  if (samples < judge.minSamples) {
+    // Too few to pass, but not too few to fail: 25 errors in 50 requests is not noise.
+    const pValue = binomialUpperTail(canary.events, canary.total, limit);
+    if (observed > limit && pValue < judge.policy.alpha) {
+      const test = { test: 'exact binomial against the limit (one-sided)', pValue, effect: observed - limit };
+      return {
+        ...base,
+        observed,
+        test,
+        status: 'breach',
+        reason: `${label} ${format(observed, '%')} (${canary.events}/${canary.total}) > ${format(limit, '%')} (${pText(pValue)} on only ${samples} samples)`,
+      };
+    }
+    return { ...tooFew(base, judge.minSamples, label), observed };
+  }
   const comparison =
     baseline !== undefined && baseline.total > 0 ? compareProportions(canary, baseline) : undefined;
   const withBaseline = {
@@ -493,19 +508,21 @@ export function evaluate(input: EvaluateInput): Evaluation {
   } else if (canary.requests === 0) {
     decision = 'hold';
     reasons = ['no canary requests in the window: inconclusive, never a pass'];
-  } else if (open.length > 0) {
-    decision = 'hold';
-    reasons = open.map((check) => `${check.check}: ${check.reason}`);
   } else if (
-    stage.duration_min !== undefined &&
-    (elapsedMin === undefined || elapsedMin < stage.duration_min)
+    open.length > 0 ||
+    (stage.duration_min !== undefined && (elapsedMin === undefined || elapsedMin < stage.duration_min))
   ) {
     decision = 'hold';
-    reasons = [
-      elapsedMin === undefined
-        ? `minimum duration ${stage.duration_min} min: the stage's start is unknown (stageStartedAt)`
-        : `minimum duration not reached: ${Math.floor(elapsedMin)} of ${stage.duration_min} min`,
-    ];
+    // Every reason to wait, so nobody fixes one and is surprised by the next.
+    const waiting =
+      stage.duration_min === undefined || (elapsedMin !== undefined && elapsedMin >= stage.duration_min)
+        ? []
+        : [
+            elapsedMin === undefined
+              ? `minimum duration ${stage.duration_min} min: the stage's start is unknown (stageStartedAt)`
+              : `minimum duration not reached: ${Math.max(0, Math.floor(elapsedMin))} of ${stage.duration_min} min`,
+          ];
+    reasons = [...open.map((check) => `${check.check}: ${check.reason}`), ...waiting];
   } else {
     decision = 'promote';
     reasons = [

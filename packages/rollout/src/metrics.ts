@@ -26,40 +26,55 @@ export const latencyHistogramSchema = z
 /** A score's summary over the requests that carry it (eval scores, model confidence). */
 export const scoreSummarySchema = z.strictObject({
   n: count,
-  mean: z.number(),
+  /** Scores are 0 to 1 (eval scores, confidence). */
+  mean: z.number().min(0).max(1),
   sd: z.number().nonnegative(),
 });
 
 /** What one arm (the canary's release, or the baseline's) did in the window. */
-export const armMetricsSchema = z.strictObject({
-  release: z.string().optional(),
-  requests: count,
-  errors: count,
-  latencyMs: z
-    .strictObject({
-      p50: z.number().nonnegative(),
-      p95: z.number().nonnegative(),
-      p99: z.number().nonnegative(),
-      histogram: latencyHistogramSchema,
-    })
-    .optional(),
-  cost: z.strictObject({ calls: count, totalUsd: z.number().nonnegative() }).optional(),
-  scores: z.record(z.string(), scoreSummarySchema).default({}),
-  feedback: z.strictObject({ negative: count, total: count }).optional(),
-  /** Per tag such as `locale:fr`: requests and score summaries (fairness deltas). */
-  slices: z
-    .record(z.string(), z.strictObject({ requests: count, scores: z.record(z.string(), scoreSummarySchema) }))
-    .default({}),
-  /** Mean `confidence` per minute, oldest first (seed 003's trigger). */
-  confidenceByMinute: z.array(z.strictObject({ minute: time, n: count, mean: z.number() })).default([]),
-  /** Smoke tests run against this release: how many, and how many failed in a row most recently. */
-  smoke: z.strictObject({ runs: count, consecutiveFailures: count }).optional(),
-});
+export const armMetricsSchema = z
+  .strictObject({
+    release: z.string().optional(),
+    requests: count,
+    errors: count,
+    latencyMs: z
+      .strictObject({
+        p50: z.number().nonnegative(),
+        p95: z.number().nonnegative(),
+        p99: z.number().nonnegative(),
+        histogram: latencyHistogramSchema,
+      })
+      .optional(),
+    cost: z.strictObject({ calls: count, totalUsd: z.number().nonnegative() }).optional(),
+    scores: z.record(z.string(), scoreSummarySchema).default({}),
+    feedback: z.strictObject({ negative: count, total: count }).optional(),
+    /** Per tag such as `locale:fr`: requests and score summaries (fairness deltas). */
+    slices: z
+      .record(
+        z.string(),
+        z.strictObject({ requests: count, scores: z.record(z.string(), scoreSummarySchema) }),
+      )
+      .default({}),
+    /** Mean `confidence` per minute, oldest first (seed 003's trigger). */
+    confidenceByMinute: z.array(z.strictObject({ minute: time, n: count, mean: z.number() })).default([]),
+    /** Smoke tests run against this release: how many, and how many failed in a row most recently. */
+    smoke: z.strictObject({ runs: count, consecutiveFailures: count }).optional(),
+  })
+  .refine((arm) => arm.errors <= arm.requests, { message: 'more errors than requests', path: ['errors'] })
+  .refine((arm) => arm.feedback === undefined || arm.feedback.negative <= arm.feedback.total, {
+    message: 'more negative feedback than feedback',
+    path: ['feedback', 'negative'],
+  });
 
 export const rolloutMetricsSchema = z.strictObject({
   format: z.literal(rolloutMetricsFormat, { message: `expected "${rolloutMetricsFormat}"` }),
   feature: z.string().optional(),
-  window: z.strictObject({ from: time, to: time }),
+  window: z
+    .strictObject({ from: time, to: time })
+    .refine((window) => Date.parse(window.to) >= Date.parse(window.from), {
+      message: 'the window ends before it starts',
+      path: ['to'],
+    }),
   /** When the current stage began; the minimum duration counts from here to `window.to`. */
   stageStartedAt: time.optional(),
   canary: armMetricsSchema,

@@ -44,8 +44,18 @@ const slosSchema = z.record(z.string(), nonNegative).superRefine((slos, context)
   }
 });
 
+/** Shares in hundredths of a percent: what sticky assignment can represent (10,000 buckets). */
+const trafficShare = z
+  .number()
+  .gt(0)
+  .max(100)
+  .refine(
+    (value) => Math.abs(value * 100 - Math.round(value * 100)) < 1e-6,
+    'expected at most two decimals (0.01% steps)',
+  );
+
 const stageSchema = z.strictObject({
-  traffic_pct: z.number().gt(0).max(100),
+  traffic_pct: trafficShare,
   /** Minimum time at this stage before promoting (the last stage has none). */
   duration_min: z.number().nonnegative().optional(),
   slos: slosSchema.optional(),
@@ -75,7 +85,7 @@ const triggersSchema = z.strictObject({
 
 const emergencySchema = z.strictObject({
   /** Seed 004: straight to 50%. */
-  traffic_pct: z.number().gt(0).max(100).default(50),
+  traffic_pct: trafficShare.default(50),
   /** Seed 004: smoke and adversarial suites only. */
   suites: z.array(z.string()).default(['smoke', 'adversarial']),
 });

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { AirlockError } from '@airlock/core';
 import { z } from 'zod';
 
 /**
@@ -73,6 +74,13 @@ export function toPrediction(
   input: z.output<typeof predictionInputSchema>,
   options: { now: Date; keepInputs: boolean },
 ): Prediction {
+  if (input.at !== undefined && Date.parse(input.at) > options.now.getTime() + 5 * 60_000) {
+    // A clock this far ahead would put the prediction in windows that have not happened yet.
+    throw new AirlockError(
+      'INVALID_INPUT',
+      `prediction ${input.requestId} is dated ${input.at}, in the future; check the client's clock`,
+    );
+  }
   const inputSha256 =
     input.inputSha256 ??
     (input.input === undefined ? undefined : createHash('sha256').update(input.input).digest('hex'));

@@ -22,7 +22,7 @@ describe('prediction log over HTTP', () => {
       promptVersion: 'support-answer@3',
       requestId: `req-${i + 1}`,
       input: `question ${i + 1}`,
-      at: new Date(Date.parse('2026-11-22T10:00:00Z') + i * 1000).toISOString(),
+      at: new Date(Date.parse('2026-11-01T10:00:00Z') + i * 1000).toISOString(),
       latencyMs: (i + 1) * 100,
       status: (i + 1) % 5 === 0 && i + 1 < 20 ? 'error' : 'ok',
       costUsd: 0.002,
@@ -39,7 +39,7 @@ describe('prediction log over HTTP', () => {
 
     const store = createSqlitePredictionStore(database);
     const window = [
-      ...store.window('support-bot', new Date('2026-11-22T10:00:00Z'), new Date('2026-11-22T11:00:00Z')),
+      ...store.window('support-bot', new Date('2026-11-01T10:00:00Z'), new Date('2026-11-01T11:00:00Z')),
     ];
     expect(window).toHaveLength(20);
     // The raw input is never kept by default: only its SHA-256.
@@ -48,8 +48,8 @@ describe('prediction log over HTTP', () => {
     const metrics = aggregatePredictions(window, {
       feature: 'support-bot',
       release: 'gpt-4o/2024-11-20/v3',
-      from: new Date('2026-11-22T10:00:00Z'),
-      to: new Date('2026-11-22T11:00:00Z'),
+      from: new Date('2026-11-01T10:00:00Z'),
+      to: new Date('2026-11-01T11:00:00Z'),
     });
     // p95 by hand: position (20 − 1) × 0.95 = 18.05 → 1900 + 0.05 × (2000 − 1900) = 1905 ms.
     expect(metrics.canary.latencyMs?.p95).toBeCloseTo(1905, 9);
@@ -75,6 +75,26 @@ describe('prediction log over HTTP', () => {
       'predictions.0.latencyMs',
       'predictions.0.status',
     ]);
+    const future = await app.request(
+      '/v1/predictions',
+      post(deployer, {
+        predictions: [
+          {
+            feature: 'x',
+            release: 'r',
+            model: 'm',
+            requestId: '2',
+            latencyMs: 5,
+            status: 'ok',
+            at: '2099-01-01T00:00:00Z',
+          },
+        ],
+      }),
+    );
+    expect(future.status).toBe(400);
+    expect(((await future.json()) as { error: { message: string } }).error.message).toMatch(
+      /in the future; check the client's clock/,
+    );
     const store = createSqlitePredictionStore(database);
     expect([...store.window('x', new Date(0), new Date('2100-01-01'))]).toEqual([]);
   });

@@ -69,6 +69,13 @@ export const deployRecordCommand: CommandDefinition = {
         deployment: result.deployment,
       },
       () => [
+        ...(state?.rollout && result.changed
+          ? [
+              context.output.yellow(
+                `the rollout of deployment #${state.rollout.seq} (stage ${state.rollout.stage}, ${state.rollout.trafficPct}%) ended: the new deployment is what runs`,
+              ),
+            ]
+          : []),
         result.changed
           ? `recorded ${describe(result.deployment)} in ${where(key)}`
           : `already current in ${where(key)}: ${describe(result.deployment)}; nothing changed`,

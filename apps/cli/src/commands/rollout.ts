@@ -68,6 +68,10 @@ export const rolloutStartCommand: CommandDefinition = {
       type: 'boolean',
       description: 'the emergency path: smoke + adversarial suites, straight to 50%',
     },
+    restart: {
+      type: 'boolean',
+      description: 'start again at stage 1 although a rollout of this deployment is under way',
+    },
     actor: actorOption,
   },
   positionals: [],
@@ -84,6 +88,19 @@ export const rolloutStartCommand: CommandDefinition = {
     const stages = (emergency ? emergencyPolicy(policy) : policy).canary_stages;
     const first = stages[0];
     if (first === undefined) throw new AirlockError('INVALID_INPUT', `${file} has no stages`);
+    const { state: before } = await context.deployState().read(key);
+    if (before.rollout !== null && before.rollout.seq === before.current?.seq && options.restart !== true) {
+      throw new AirlockError(
+        'CONFLICT',
+        `${before.current.release.id} is already rolling out in ${where(key)} (stage ${before.rollout.stage}, ${before.rollout.trafficPct}%); starting again would take it back to ${first.traffic_pct}% — pass --restart if that is what you want`,
+      );
+    }
+    if (rollbackTarget(before) === undefined) {
+      throw new AirlockError(
+        'PRECONDITION_FAILED',
+        `nothing known-good to serve the other ${100 - first.traffic_pct}% of units in ${where(key)}: mark a release good first (airlock deploy mark-good), or deploy it to everyone without a rollout`,
+      );
+    }
     const state = await context.deployState().setRolloutStage(key, {
       actor: context.actor(options.actor),
       policy: file,
@@ -94,7 +111,7 @@ export const rolloutStartCommand: CommandDefinition = {
     context.output.result({ rollout: state.rollout, current: state.current }, () => [
       `${state.current?.release.id} in ${where(key)}: stage 1 of ${stages.length} at ${first.traffic_pct}% of units${emergency ? context.output.yellow(' (emergency path: recorded in the audit log)') : ''}`,
       emergency
-        ? `emergency suites: ${policy.emergency.suites.join(', ')}; any breach rolls back at once`
+        ? `emergency path: run only the ${policy.emergency.suites.join(' and ')} suites before it; any breach rolls back at once`
         : `minimum ${first.duration_min ?? 0} min here; then airlock rollout evaluate --env ${key.environment} --policy ${file} --metrics …`,
     ]);
     return 0;
@@ -103,6 +120,24 @@ export const rolloutStartCommand: CommandDefinition = {
 
 function metricsFrom(context: CommandContext, file: string): RolloutMetrics {
   const text = readText(file, context.io.cwd);
+  const display = file === '-' ? '<stdin>' : file;
+  try {
+    JSON.parse(text);
+  } catch (error) {
+    const message = (error as Error).message;
+    const offset = Number(/position (\d+)/.exec(message)?.[1] ?? 0);
+    const before = text.slice(0, offset).split('\n');
+    throw new AirlockError('INVALID_INPUT', `${display}: not JSON`, {
+      issues: [
+        {
+          file: display,
+          line: before.length,
+          column: (before.at(-1)?.length ?? 0) + 1,
+          message: `not JSON: ${message.replace(/ in JSON at .*$/, '')}`,
+        },
+      ],
+    });
+  }
   // JSON is YAML: the YAML reader locates every problem at line:column.
   return parseYamlDocument(text, { file: file === '-' ? '<stdin>' : file, schema: rolloutMetricsSchema });
 }
@@ -144,9 +179,15 @@ export const rolloutEvaluateCommand: CommandDefinition = {
     'tests in a row, mean confidence 2σ below the baseline for 5 minutes). Too few samples or no data\n' +
     'is inconclusive: hold, never promote. With --env it also acts: promote moves deploy_state.json to\n' +
     'the next stage (completing the rollout at 100%), and a rollback decision rolls back through the\n' +
-    'deploy state (so the rollback-rate limit and halt apply; exit 3 when halted).',
+    'deploy state (so the rollback-rate limit and halt apply; exit 3 when halted, exit 4 when the deploy\n' +
+    'command fails). With --env the stage, the policy and the stage start come from deploy_state.json,\n' +
+    'and a window about another feature or release is refused.',
   options: {
-    policy: { type: 'string', valueName: 'file', description: 'the rollout policy' },
+    policy: {
+      type: 'string',
+      valueName: 'file',
+      description: 'the rollout policy (with --env: the one the rollout started with, by default)',
+    },
     metrics: { type: 'string', valueName: 'file', description: 'the metrics window (JSON), or - for stdin' },
     stage: {
       type: 'string',
@@ -180,19 +221,58 @@ export const rolloutEvaluateCommand: CommandDefinition = {
     },
   ],
   async run(context, options) {
-    const { policy, file } = policyOf(context, options);
     const metrics = metricsFrom(context, required('metrics', options.metrics));
     const acting = typeof options.env === 'string';
     const key = acting ? keyOf(context, options) : undefined;
     const rollout = key === undefined ? null : (await context.deployState().read(key)).state;
-    const progress = rollout?.rollout?.seq === rollout?.current?.seq ? (rollout?.rollout ?? null) : null;
-    if (acting && progress === null) {
+    const current = rollout?.current ?? null;
+    const progress = rollout?.rollout?.seq === current?.seq ? (rollout?.rollout ?? null) : null;
+    if (key !== undefined && (progress === null || current === null)) {
       throw new AirlockError(
         'PRECONDITION_FAILED',
-        `${where(key ?? { environment: '', namespace: '' })} has no rollout in progress: start one with airlock rollout start`,
+        `${where(key)} has no rollout in progress: start one with airlock rollout start`,
       );
     }
-    const stage = options.stage === undefined ? progress?.stage : positiveInteger('stage', options.stage);
+    // Acting on production: the deploy state, not the files given, says where the rollout is.
+    if (progress !== null && current !== null) {
+      if (typeof options.policy === 'string' && options.policy !== progress.policy) {
+        throw new AirlockError(
+          'CONFLICT',
+          `the rollout of ${current.release.id} follows ${progress.policy}, not ${options.policy}; a policy is chosen at rollout start`,
+        );
+      }
+      if (options.stage !== undefined && positiveInteger('stage', options.stage) !== progress.stage) {
+        throw new AirlockError(
+          'CONFLICT',
+          `the rollout is at stage ${progress.stage}, not ${String(options.stage)}: with --env the stage comes from the deploy state`,
+        );
+      }
+      const wrong = [
+        ...(metrics.feature !== undefined &&
+        current.release.feature !== undefined &&
+        metrics.feature !== current.release.feature
+          ? [`feature ${metrics.feature} (running: ${current.release.feature})`]
+          : []),
+        ...(metrics.canary.release !== undefined && metrics.canary.release !== current.release.id
+          ? [`canary ${metrics.canary.release} (running: ${current.release.id})`]
+          : []),
+      ];
+      if (wrong.length > 0) {
+        throw new AirlockError(
+          'CONFLICT',
+          `the metrics window is about ${wrong.join(' and ')}; nothing was changed (airlock rollout metrics --env ${key?.environment} makes the right one)`,
+        );
+      }
+    }
+    const { policy, file } =
+      typeof options.policy === 'string' || progress === null
+        ? policyOf(context, options)
+        : {
+            policy: loadRolloutPolicy(resolve(context.io.cwd, progress.policy), progress.policy),
+            file: progress.policy,
+          };
+    const stage =
+      progress?.stage ?? (options.stage === undefined ? undefined : positiveInteger('stage', options.stage));
     if (stage === undefined) throw new AirlockError('INVALID_INPUT', '--stage is required without --env');
     const emergency = options.emergency === true || progress?.emergency === true;
     const evaluation = evaluate({
@@ -201,9 +281,8 @@ export const rolloutEvaluateCommand: CommandDefinition = {
       emergency,
       metrics: {
         ...metrics,
-        ...(metrics.stageStartedAt === undefined && progress
-          ? { stageStartedAt: progress.stageStartedAt }
-          : {}),
+        // The stage's clock is the deploy state's, whatever the window says.
+        ...(progress ? { stageStartedAt: progress.stageStartedAt } : {}),
       },
     });
     let action = '';
@@ -247,10 +326,21 @@ export const rolloutEvaluateCommand: CommandDefinition = {
             : ''
         }`;
       } else if (evaluation.decision === 'rollback') {
-        action = 'auto_rollback is off in the policy: a person decides (airlock deploy rollback)';
+        action = `auto_rollback is off in the policy: a person decides (airlock deploy rollback)${
+          policy.on_rollback_notify.length > 0
+            ? `; notify ${policy.on_rollback_notify
+                .map((target) =>
+                  Object.entries(target)
+                    .map(([kind, to]) => `${kind} ${to}`)
+                    .join(''),
+                )
+                .join(', ')}`
+            : ''
+        }`;
       }
     }
-    context.output.result({ ...evaluation, ...(action === '' ? {} : { action }) }, () => [
+    const notify = evaluation.decision === 'rollback' ? policy.on_rollback_notify : [];
+    context.output.result({ ...evaluation, notify, ...(action === '' ? {} : { action }) }, () => [
       `${context.output.bold(evaluation.decision.toUpperCase())} stage ${evaluation.stage.number} (${evaluation.stage.trafficPct}%)${evaluation.emergency ? ' on the emergency path' : ''}`,
       ...evaluation.reasons.map((reason) => `  ${reason}`),
       '',
@@ -292,7 +382,7 @@ export const rolloutMetricsCommand: CommandDefinition = {
   examples: [
     {
       command:
-        'airlock rollout metrics --env production | airlock rollout evaluate --policy rollouts/search.yaml --metrics - --env production --exec "…"',
+        'airlock rollout metrics --env production | airlock rollout evaluate --metrics - --env production --exec "kubectl set image deploy/search app={image}"',
       description: 'the current canary against the stable release, judged and acted on',
     },
     {
@@ -343,6 +433,11 @@ export const rolloutMetricsCommand: CommandDefinition = {
           ? { stageStartedAt: new Date(progress.stageStartedAt) }
           : {}),
     });
+    if (metrics.canary.requests === 0) {
+      context.output.note(
+        `no predictions of ${release} for ${feature} between ${from.toISOString()} and ${to.toISOString()}: check the names (evaluate will hold)`,
+      );
+    }
     if (typeof options.out !== 'string') {
       context.io.stdout.write(`${JSON.stringify(metrics, null, 2)}\n`);
       return 0;
@@ -395,6 +490,12 @@ export const rolloutAssignCommand: CommandDefinition = {
   ],
   async run(context, options) {
     const variants = typeof options.variants === 'string' ? parseVariantList(options.variants) : undefined;
+    if (variants !== undefined && options.experiment === undefined) {
+      throw new AirlockError(
+        'INVALID_INPUT',
+        '--variants needs --experiment (the experiment they belong to)',
+      );
+    }
     if (options.experiment !== undefined && variants === undefined) {
       throw new AirlockError('INVALID_INPUT', '--experiment needs --variants (e.g. formal:1,casual:1)');
     }
