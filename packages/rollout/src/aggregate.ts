@@ -159,6 +159,8 @@ export interface AggregateOptions {
   from: Date;
   to: Date;
   stageStartedAt?: Date;
+  /** Only predictions of this environment (those that say none are counted too). */
+  environment?: string;
 }
 
 /**
@@ -175,6 +177,12 @@ export function aggregatePredictions(
   let baselineSeen = false;
   for (const prediction of predictions) {
     if (prediction.feature !== options.feature) continue;
+    if (
+      options.environment !== undefined &&
+      prediction.environment !== undefined &&
+      prediction.environment !== options.environment
+    )
+      continue;
     if (prediction.release === options.release) {
       canary.add(prediction);
       if (prediction.variant !== undefined) {

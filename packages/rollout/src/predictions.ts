@@ -15,6 +15,8 @@ export const predictionInputSchema = z
     model: z.string().min(1),
     promptVersion: z.string().min(1).optional(),
     variant: z.string().min(1).optional(),
+    /** The environment that served it (production, staging): keeps their windows apart. */
+    environment: z.string().min(1).optional(),
     requestId: z.string().min(1).max(200),
     /** Hashed with SHA-256 and dropped, unless raw inputs are kept (`keepInputs`). */
     input: z.string().optional(),
@@ -52,6 +54,7 @@ export interface Prediction {
   model: string;
   promptVersion?: string;
   variant?: string;
+  environment?: string;
   requestId: string;
   inputSha256?: string;
   /** Only when the project keeps raw inputs. */
@@ -94,6 +97,7 @@ export function toPrediction(
     model: input.model,
     ...(input.promptVersion === undefined ? {} : { promptVersion: input.promptVersion }),
     ...(input.variant === undefined ? {} : { variant: input.variant }),
+    ...(input.environment === undefined ? {} : { environment: input.environment }),
     requestId: input.requestId,
     ...(inputSha256 === undefined ? {} : { inputSha256 }),
     ...(options.keepInputs && input.input !== undefined ? { input: input.input } : {}),

@@ -31,10 +31,20 @@ describe('prediction log over HTTP', () => {
     expect((await app.request('/v1/predictions', post(reader, { predictions }))).status).toBe(403);
     const first = await app.request('/v1/predictions', post(deployer, { predictions }));
     expect(first.status).toBe(200);
-    expect(await first.json()).toEqual({ inserted: 20, duplicates: 0 });
+    expect(await first.json()).toEqual({ inserted: 20, duplicates: 0, feedbackAdded: 0 });
     expect(await (await app.request('/v1/predictions', post(deployer, { predictions }))).json()).toEqual({
       inserted: 0,
       duplicates: 20,
+      feedbackAdded: 0,
+    });
+    // Feedback arrives later: posting the request id again with it adds it, once.
+    const late = { ...predictions[0], feedback: 'negative' };
+    expect(
+      await (await app.request('/v1/predictions', post(deployer, { predictions: [late] }))).json(),
+    ).toEqual({
+      inserted: 0,
+      duplicates: 1,
+      feedbackAdded: 1,
     });
 
     const store = createSqlitePredictionStore(database);
@@ -57,6 +67,7 @@ describe('prediction log over HTTP', () => {
     expect(metrics.canary.latencyMs?.p50).toBeCloseTo(1050, 9);
     expect(metrics.canary.errors / metrics.canary.requests).toBe(3 / 20);
     expect(metrics.canary.cost).toEqual({ calls: 20, totalUsd: expect.closeTo(0.04, 12) });
+    expect(metrics.canary.feedback).toEqual({ negative: 1, total: 1 });
   });
 
   it('refuses a malformed prediction, listing the problem, and logs nothing', async () => {

@@ -34,7 +34,7 @@ const postPredictions = createRoute({
   method: 'post',
   path: '/v1/predictions',
   tags: ['rollout'],
-  summary: `Log predictions (a batch of up to ${maxBatch}); a request id already logged for the feature is skipped`,
+  summary: `Log predictions (a batch of up to ${maxBatch}); a request id already logged for the feature is skipped, except to add feedback it did not have`,
   security,
   middleware: [requireRole('publisher', 'deployer')] as const,
   request: {

@@ -427,6 +427,7 @@ export const rolloutMetricsCommand: CommandDefinition = {
       from,
       to,
       ...(baseline === undefined ? {} : { baselineRelease: baseline }),
+      ...(typeof options.env === 'string' ? { environment: options.env } : {}),
       ...(options['stage-started'] !== undefined
         ? { stageStartedAt: time('stage-started', options['stage-started']) }
         : progress
@@ -558,7 +559,7 @@ export const rolloutRecordCommand: CommandDefinition = {
     }
     const result = context.predictions().append(predictions);
     context.output.result(result, () => [
-      `recorded ${result.inserted} prediction(s)${result.duplicates > 0 ? `; ${result.duplicates} already logged (same feature and request id) skipped` : ''}`,
+      `recorded ${result.inserted} prediction(s)${result.duplicates > 0 ? `; ${result.duplicates} already logged (same feature and request id) skipped` : ''}${result.feedbackAdded > 0 ? `; feedback added to ${result.feedbackAdded}` : ''}`,
     ]);
     return 0;
   },
