@@ -216,7 +216,7 @@ export const rolloutEvaluateCommand: CommandDefinition = {
     },
     {
       command:
-        'airlock rollout metrics --feature search --release gpt-4o/2024-11-20/v3 --since 30m | airlock rollout evaluate --policy rollouts/policy-search-v1.yaml --metrics - --env production --exec "kubectl set image deploy/search app={image}"',
+        'airlock rollout metrics --env production --since 30m | airlock rollout evaluate --metrics - --env production --exec "kubectl set image deploy/search app={image}"',
       description: 'every few minutes in the deploy pipeline',
     },
   ],
