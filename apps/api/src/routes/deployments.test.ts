@@ -107,6 +107,29 @@ describe('deployments API', () => {
     });
   });
 
+  it('the report URL of a claim in another namespace leads back to it', async () => {
+    const { app, deployer, services } = await setup();
+    const team = { namespace: 'team', environment: 'production' };
+    await services.deployments.deployState.record(team, { ...build(1), init: true });
+    await services.deployments.deployState.markGood(team, { actor: 'ci@corp' });
+    await services.deployments.deployState.record(team, build(2));
+    const post = (path: string, payload: unknown) =>
+      app.request(path, {
+        method: 'POST',
+        headers: { ...auth(deployer), 'Content-Type': 'application/json' },
+        body: JSON.stringify(payload),
+      });
+    const claimed = (await (
+      await post('/v1/deployments/production/rollback', { reason: 'x', namespace: 'team' })
+    ).json()) as {
+      report: string;
+    };
+    expect(claimed.report).toMatch(/\?namespace=team$/);
+    expect(await (await post(claimed.report, { ok: true })).json()).toMatchObject({
+      rollback: { status: 'done' },
+    });
+  });
+
   it('rolls back for a deployer only, records who, and answers 423 once halted', async () => {
     const { app, reader, deployer, services } = await setup();
     const body = (reason: string, extra: Record<string, unknown> = { deployed: true }) => ({

@@ -213,6 +213,7 @@ const postRollbackResult = createRoute({
   middleware: [requireRole('deployer')] as const,
   request: {
     params: z.object({ env: z.string(), id: z.string() }),
+    query: z.object({ namespace: namespaceQuery }),
     body: {
       content: {
         'application/json': {
@@ -315,7 +316,8 @@ export function registerDeploymentRoutes(app: OpenAPIHono<AppEnv>, options: Depl
   app.openapi(postRollbackResult, async (context) => {
     const { env, id } = context.req.valid('param');
     const body = context.req.valid('json');
-    const outcome = await deployState.finishRollback(keyOf(env, body.namespace), {
+    const namespace = body.namespace ?? context.req.valid('query').namespace;
+    const outcome = await deployState.finishRollback(keyOf(env, namespace), {
       actor: context.get('identity').actor,
       claimId: id,
       ok: body.ok,
