@@ -3,6 +3,7 @@ import { open } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { AirlockError, ensureDirectory, sha256Hex, writeFileAtomic } from '@airlock/core';
 import { withFileLock } from '@airlock/db';
+import { checkStateKey } from './state.ts';
 import type { StateKey, StateStore } from './state-store.ts';
 
 export interface FileStateStoreOptions {
@@ -26,13 +27,11 @@ const leftoverPattern = /^\.deploy_state\.json\.[0-9a-f]{12}\.tmp$/;
 export function createFileStateStore(options: FileStateStoreOptions): StateStore {
   const root = resolve(options.root);
   const lockOptions = options.lockTimeoutMs === undefined ? {} : { timeoutMs: options.lockTimeoutMs };
-  const fileOf = (key: StateKey) =>
-    join(
-      root,
-      folderName('namespace', key.namespace),
-      folderName('environment', key.environment),
-      stateFileName,
-    );
+  // Names are checked before they become folders: "..", "/" or NUL must never reach a path.
+  const fileOf = (key: StateKey) => {
+    const { namespace, environment } = checkStateKey(key);
+    return join(root, namespace, environment, stateFileName);
+  };
 
   return {
     locate: fileOf,
@@ -95,17 +94,6 @@ export function createFileStateStore(options: FileStateStoreOptions): StateStore
       }
     },
   };
-}
-
-function folderName(what: 'namespace' | 'environment', name: string): string {
-  if (name === '' || name === '.' || name === '..' || /[/\\\0]/.test(name)) {
-    throw new AirlockError(
-      'INVALID_INPUT',
-      `${what} ${JSON.stringify(name)} cannot name a folder (empty, "." or "..", or has "/", "\\" or NUL)`,
-      { context: { [what]: name } },
-    );
-  }
-  return name;
 }
 
 function readVersion(path: string): string | undefined {

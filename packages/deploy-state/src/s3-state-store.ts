@@ -8,6 +8,7 @@ import {
   S3Client,
   S3ServiceException,
 } from '@aws-sdk/client-s3';
+import { checkStateKey } from './state.ts';
 import type { StateKey, StateStore, StoredState } from './state-store.ts';
 
 export interface S3ClientOptions {
@@ -132,23 +133,6 @@ function conflict(location: string): AirlockError {
   );
 }
 
-function checkName(what: 'namespace' | 'environment', value: string): void {
-  if (
-    value === '' ||
-    value === '.' ||
-    value === '..' ||
-    value.includes('/') ||
-    value.includes('\\') ||
-    value.includes('\0')
-  ) {
-    throw new AirlockError(
-      'INVALID_INPUT',
-      `${what} ${JSON.stringify(value)} cannot name deploy state: it must be non-empty, not "." or "..", and contain no "/", "\\" or NUL`,
-      { context: { [what]: value } },
-    );
-  }
-}
-
 /**
  * Finds out whether the server enforces conditional writes, by trying them on a throw-away object
  * under `<prefix>.airlock-probe/`: an `If-None-Match: *` PUT of an object that exists and an
@@ -232,8 +216,7 @@ export function createS3StateStore(options: S3StateStoreOptions): StateStore {
   let probe: Promise<ConditionalWriteProbe> | undefined;
 
   function objectKey(key: StateKey): string {
-    checkName('namespace', key.namespace);
-    checkName('environment', key.environment);
+    checkStateKey(key);
     return `${prefix}${key.namespace}/${key.environment}/deploy_state.json`;
   }
 

@@ -146,7 +146,7 @@ export function checkStateKey(key: StateKey): StateKey {
     if (!stateNamePattern.test(value)) {
       throw new AirlockError(
         'INVALID_INPUT',
-        `${what} "${value}" is not a name: lowercase letters, digits, ".", "_" or "-", starting with a letter or digit`,
+        `${what} ${JSON.stringify(value)} is not a name: lowercase letters, digits, ".", "_" or "-", starting with a letter or digit`,
       );
     }
   }
