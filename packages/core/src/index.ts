@@ -34,6 +34,8 @@ export {
 export { checkImageReference, type ImageReference, parseImageReference } from './image-reference.ts';
 /** JSON Lines: one object per line, each row located or its problem named. */
 export { parseJsonl, type Row } from './json-lines.ts';
+/** JSON documents, a syntax error located at file:line:col. */
+export { parseJsonText } from './json-text.ts';
 /** The logger interface packages write to, and the JSON / pretty implementation apps inject. */
 export {
   createLogger,

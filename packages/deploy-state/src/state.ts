@@ -1,4 +1,4 @@
-import { AirlockError, parseYamlDocument } from '@airlock/core';
+import { AirlockError, parseJsonText, parseYamlDocument } from '@airlock/core';
 import { z } from 'zod';
 import type { StateKey } from './state-store.ts';
 
@@ -153,12 +153,6 @@ export function checkStateKey(key: StateKey): StateKey {
   return key;
 }
 
-/** Line and column of a character offset. */
-function positionOf(text: string, offset: number): { line: number; column: number } {
-  const before = text.slice(0, offset).split('\n');
-  return { line: before.length, column: (before.at(-1)?.length ?? 0) + 1 };
-}
-
 /**
  * Reads a stored state and checks it is the one asked for (seed 002: "rollback reads
  * deploy_state.json from the wrong namespace"). Not JSON, or not the format → STATE_CORRUPT with
@@ -166,15 +160,11 @@ function positionOf(text: string, offset: number): { line: number; column: numbe
  */
 export function parseDeployState(text: string, key: StateKey, location: string): DeployState {
   try {
-    JSON.parse(text);
+    parseJsonText(text, location);
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    const offset = Number(/position (\d+)/.exec(message)?.[1] ?? 0);
-    const { line, column } = positionOf(text, offset);
+    if (!(error instanceof AirlockError)) throw error;
     throw new AirlockError('STATE_CORRUPT', `${location} is not JSON; nothing was changed`, {
-      issues: [
-        { file: location, line, column, message: `not JSON: ${message.replace(/ in JSON at .*$/, '')}` },
-      ],
+      issues: error.issues,
       context: { location },
     });
   }

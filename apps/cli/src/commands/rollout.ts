@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import {
   AirlockError,
   parseJsonl,
+  parseJsonText,
   parseYamlDocument,
   type SourceIssue,
   writeFileAtomic,
@@ -121,25 +122,9 @@ export const rolloutStartCommand: CommandDefinition = {
 function metricsFrom(context: CommandContext, file: string): RolloutMetrics {
   const text = readText(file, context.io.cwd);
   const display = file === '-' ? '<stdin>' : file;
-  try {
-    JSON.parse(text);
-  } catch (error) {
-    const message = (error as Error).message;
-    const offset = Number(/position (\d+)/.exec(message)?.[1] ?? 0);
-    const before = text.slice(0, offset).split('\n');
-    throw new AirlockError('INVALID_INPUT', `${display}: not JSON`, {
-      issues: [
-        {
-          file: display,
-          line: before.length,
-          column: (before.at(-1)?.length ?? 0) + 1,
-          message: `not JSON: ${message.replace(/ in JSON at .*$/, '')}`,
-        },
-      ],
-    });
-  }
+  parseJsonText(text, display);
   // JSON is YAML: the YAML reader locates every problem at line:column.
-  return parseYamlDocument(text, { file: file === '-' ? '<stdin>' : file, schema: rolloutMetricsSchema });
+  return parseYamlDocument(text, { file: display, schema: rolloutMetricsSchema });
 }
 
 function checkLines(context: CommandContext, evaluation: Evaluation): string[] {
