@@ -119,6 +119,14 @@ export const rolloutStartCommand: CommandDefinition = {
   },
 };
 
+/** Who the policy says to tell about a rollback, for the action line ("; notify slack #x, pager y"). */
+function notifyText(policy: RolloutPolicy): string {
+  const targets = policy.on_rollback_notify.flatMap((target) =>
+    Object.entries(target).map(([kind, to]) => `${kind} ${to}`),
+  );
+  return targets.length > 0 ? `; notify ${targets.join(', ')}` : '';
+}
+
 function metricsFrom(context: CommandContext, file: string): RolloutMetrics {
   const text = readText(file, context.io.cwd);
   const display = file === '-' ? '<stdin>' : file;
@@ -299,29 +307,9 @@ export const rolloutEvaluateCommand: CommandDefinition = {
           ...(command === undefined ? {} : { command }),
           recordOnly: options['record-only'] === true,
         });
-        action = `rolled back to ${outcome.current?.release.id}${
-          policy.on_rollback_notify.length > 0
-            ? `; notify ${policy.on_rollback_notify
-                .map((target) =>
-                  Object.entries(target)
-                    .map(([kind, to]) => `${kind} ${to}`)
-                    .join(''),
-                )
-                .join(', ')}`
-            : ''
-        }`;
+        action = `rolled back to ${outcome.current?.release.id}${notifyText(policy)}`;
       } else if (evaluation.decision === 'rollback') {
-        action = `auto_rollback is off in the policy: a person decides (airlock deploy rollback)${
-          policy.on_rollback_notify.length > 0
-            ? `; notify ${policy.on_rollback_notify
-                .map((target) =>
-                  Object.entries(target)
-                    .map(([kind, to]) => `${kind} ${to}`)
-                    .join(''),
-                )
-                .join(', ')}`
-            : ''
-        }`;
+        action = `auto_rollback is off in the policy: a person decides (airlock deploy rollback)${notifyText(policy)}`;
       }
     }
     const notify = evaluation.decision === 'rollback' ? policy.on_rollback_notify : [];
