@@ -113,6 +113,31 @@ describe('deploy state over the local file store', () => {
     expect((await service.record(key, { ...build(2), actor: 'ci' })).state.revision).toBe(2);
   });
 
+  it('starting a rollout needs a known-good release to serve the rest, and never silently restarts one', async () => {
+    const { service } = setup();
+    await service.record(key, { ...build(1), actor: 'ci', init: true });
+    const start = {
+      actor: 'ci',
+      policy: 'p.yaml',
+      stage: 1,
+      trafficPct: 1,
+      emergency: false,
+      start: { restart: false },
+    };
+    expect((await failure(service.setRolloutStage(key, start))).message).toMatch(
+      /nothing known-good to serve the other 99% of units/,
+    );
+    await service.markGood(key, { actor: 'ci' });
+    await service.record(key, { ...build(2), actor: 'ci' });
+    await service.setRolloutStage(key, start);
+    await service.setRolloutStage(key, { ...stage, stage: 2, trafficPct: 10 });
+    expect((await failure(service.setRolloutStage(key, start))).message).toMatch(
+      /already rolling out .* \(stage 2, 10%\)/,
+    );
+    const restarted = await service.setRolloutStage(key, { ...start, start: { restart: true } });
+    expect(restarted.rollout).toMatchObject({ stage: 1, trafficPct: 1 });
+  });
+
   it('a state written in the future (a wrong clock) is not trusted for rollback', async () => {
     const { service, file } = setup();
     await threeReleases(service);

@@ -522,6 +522,7 @@ export function createDeployState(options: DeployStateOptions) {
         trafficPct: number;
         emergency: boolean;
         expectSeq?: number;
+        start?: { restart: boolean };
       },
     ): Promise<DeployState> {
       const actor = requireText(input.actor, 'the actor');
@@ -529,7 +530,7 @@ export function createDeployState(options: DeployStateOptions) {
         const state = requireState(read, key);
         requireNoPendingRollback(state);
         const next = setRolloutStage(state, { ...input, by: actor, at: at.toISOString() });
-        const starting = state.rollout?.seq !== next.rollout?.seq;
+        const starting = input.start !== undefined || state.rollout?.seq !== next.rollout?.seq;
         const action = starting ? (input.emergency ? 'rollout.emergency' : 'rollout.start') : 'rollout.stage';
         return {
           next,

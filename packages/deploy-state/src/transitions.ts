@@ -398,6 +398,8 @@ export function setRolloutStage(
     emergency: boolean;
     at: string;
     by: string;
+    /** Starting a rollout (stage 1): refused while one of this deployment is under way, unless restarting. */
+    start?: { restart: boolean };
   },
 ): DeployState {
   requireNotHalted(state, 'rollout changes');
@@ -415,6 +417,21 @@ export function setRolloutStage(
     );
   }
   const ongoing = state.rollout?.seq === current.seq ? state.rollout : null;
+  if (input.start !== undefined) {
+    const where = `${state.environment} (namespace ${state.namespace})`;
+    if (ongoing !== null && !input.start.restart) {
+      throw new AirlockError(
+        'CONFLICT',
+        `${current.release.id} is already rolling out in ${where} (stage ${ongoing.stage}, ${ongoing.trafficPct}%); starting again would take it back to ${input.trafficPct}% — pass --restart if that is what you want`,
+      );
+    }
+    if (input.trafficPct < 100 && rollbackTarget(state) === undefined) {
+      throw new AirlockError(
+        'PRECONDITION_FAILED',
+        `nothing known-good to serve the other ${100 - input.trafficPct}% of units in ${where}: mark a release good first (airlock deploy mark-good), or deploy it to everyone without a rollout`,
+      );
+    }
+  }
   return {
     ...state,
     rollout: {

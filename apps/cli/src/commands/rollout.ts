@@ -89,25 +89,13 @@ export const rolloutStartCommand: CommandDefinition = {
     const stages = (emergency ? emergencyPolicy(policy) : policy).canary_stages;
     const first = stages[0];
     if (first === undefined) throw new AirlockError('INVALID_INPUT', `${file} has no stages`);
-    const { state: before } = await context.deployState().read(key);
-    if (before.rollout !== null && before.rollout.seq === before.current?.seq && options.restart !== true) {
-      throw new AirlockError(
-        'CONFLICT',
-        `${before.current.release.id} is already rolling out in ${where(key)} (stage ${before.rollout.stage}, ${before.rollout.trafficPct}%); starting again would take it back to ${first.traffic_pct}% — pass --restart if that is what you want`,
-      );
-    }
-    if (rollbackTarget(before) === undefined) {
-      throw new AirlockError(
-        'PRECONDITION_FAILED',
-        `nothing known-good to serve the other ${100 - first.traffic_pct}% of units in ${where(key)}: mark a release good first (airlock deploy mark-good), or deploy it to everyone without a rollout`,
-      );
-    }
     const state = await context.deployState().setRolloutStage(key, {
       actor: context.actor(options.actor),
       policy: file,
       stage: 1,
       trafficPct: first.traffic_pct,
       emergency,
+      start: { restart: options.restart === true },
     });
     context.output.result({ rollout: state.rollout, current: state.current }, () => [
       `${state.current?.release.id} in ${where(key)}: stage 1 of ${stages.length} at ${first.traffic_pct}% of units${emergency ? context.output.yellow(' (emergency path: recorded in the audit log)') : ''}`,
