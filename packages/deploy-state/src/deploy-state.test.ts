@@ -116,14 +116,8 @@ describe('deploy state over the local file store', () => {
   it('starting a rollout needs a known-good release to serve the rest, and never silently restarts one', async () => {
     const { service } = setup();
     await service.record(key, { ...build(1), actor: 'ci', init: true });
-    const start = {
-      actor: 'ci',
-      policy: 'p.yaml',
-      stage: 1,
-      trafficPct: 1,
-      emergency: false,
-      start: { restart: false },
-    };
+    const stage = { actor: 'ci', policy: 'p.yaml', stage: 1, trafficPct: 1, emergency: false };
+    const start = { ...stage, start: { restart: false } };
     expect((await failure(service.setRolloutStage(key, start))).message).toMatch(
       /nothing known-good to serve the other 99% of units/,
     );
