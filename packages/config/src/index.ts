@@ -9,6 +9,7 @@ export {
   loadProjectConfig,
   type ProjectConfig,
   type ProviderConfig,
+  providerBaseUrl,
   resolveProjectConfig,
   type S3Remote,
 } from './project-config.ts';

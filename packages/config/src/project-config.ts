@@ -18,6 +18,8 @@ export interface S3Remote {
 export interface ProviderConfig {
   type: 'openai';
   baseUrl?: string;
+  /** An environment variable whose value, when set, replaces baseUrl. */
+  baseUrlEnv?: string;
   apiKeyEnv: string;
   stream: boolean;
 }
@@ -84,6 +86,15 @@ function resolveDeploy(deploy: ProjectConfigFile['deploy'], root: string): Deplo
   };
 }
 
+/** A provider's endpoint: its base_url_env's value when that is set, else base_url (undefined: OpenAI). */
+export function providerBaseUrl(
+  provider: ProviderConfig,
+  env: Readonly<Record<string, string | undefined>>,
+): string | undefined {
+  const override = provider.baseUrlEnv === undefined ? undefined : env[provider.baseUrlEnv];
+  return override || provider.baseUrl;
+}
+
 /** Turns a validated file into the resolved configuration. */
 export function resolveProjectConfig(
   file: ProjectConfigFile,
@@ -98,6 +109,7 @@ export function resolveProjectConfig(
       apiKeyEnv: provider.api_key_env,
       stream: provider.stream,
       ...(provider.base_url === undefined ? {} : { baseUrl: provider.base_url }),
+      ...(provider.base_url_env === undefined ? {} : { baseUrlEnv: provider.base_url_env }),
     };
   }
   return {

@@ -8,6 +8,14 @@ export const providerSchema = z.strictObject({
   type: z.literal('openai').default('openai'),
   /** Any OpenAI-compatible endpoint: OpenAI, Azure, vLLM, Ollama, a LiteLLM proxy. */
   base_url: z.url({ message: 'expected a URL such as https://api.openai.com/v1' }).optional(),
+  /**
+   * An environment variable that, when set, replaces base_url: the same project then runs against
+   * a local OpenAI-compatible server in a demo or a test and against the real endpoint otherwise.
+   */
+  base_url_env: z
+    .string()
+    .regex(/^[A-Z_][A-Z0-9_]*$/, 'expected an environment variable name such as MODEL_BASE_URL')
+    .optional(),
   /** The name of the environment variable holding the API key; the key itself never goes in this file. */
   api_key_env: z
     .string()

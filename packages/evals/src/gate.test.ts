@@ -162,7 +162,7 @@ describe('the gate', () => {
     const gate = decideGate(
       slower.run,
       slower.outcomes,
-      { ...defaultGatePolicy, costPerCallUsdMax: 0.001 },
+      { ...defaultGatePolicy, costPerCallUsdMax: 0.001, p95LatencyNoiseMs: 0 },
       baselineFromRun(base.run, base.outcomes),
     );
     const status = Object.fromEntries(gate.checks.map((check) => [check.id, check.status]));
@@ -175,6 +175,19 @@ describe('the gate', () => {
     expect(gate.checks.find((check) => check.id === 'cost')?.summary).toBe(
       'cost per 1k requests $1.0000 → $1.1200 (+12.0%, limit +10%)',
     );
+  });
+
+  it('never blocks a p95 increase inside the noise floor, whatever its percent', () => {
+    const base = simulate(Array(50).fill(1), mulberry32(7));
+    const slower = simulate(Array(50).fill(1), mulberry32(8), () => ({ latencyMs: 120 }));
+    const basePolicy = { ...defaultGatePolicy, p95LatencyNoiseMs: 50 };
+    const baseline = baselineFromRun(base.run, base.outcomes);
+    const within = decideGate(slower.run, slower.outcomes, basePolicy, baseline);
+    const latency = within.checks.find((check) => check.id === 'p95-latency');
+    expect(latency?.status).toBe('pass');
+    expect(latency?.summary).toMatch(/within the 50 ms noise floor/);
+    const strict = decideGate(slower.run, slower.outcomes, { ...basePolicy, p95LatencyNoiseMs: 5 }, baseline);
+    expect(strict.checks.find((check) => check.id === 'p95-latency')?.status).toBe('fail');
   });
 
   it('blocks a slice that drops while the whole suite stays within its limit', () => {

@@ -16,6 +16,11 @@ export interface GatePolicy {
   maxPassRateDrop: number;
   /** Largest p95 latency increase, percent (seed 003: 15). */
   maxP95LatencyIncreasePct: number;
+  /**
+   * A p95 increase of at most this many milliseconds is never a regression, whatever its percent:
+   * at tens of milliseconds (a local server, a cache) the percent is timer noise. Default 50.
+   */
+  p95LatencyNoiseMs: number;
   /** Largest cost-per-call increase, percent (seed 003: 10). */
   maxCostIncreasePct: number;
   /** Largest pass-rate drop within one tag's slice (e.g. `locale:fr`). */
@@ -34,6 +39,7 @@ export const defaultGatePolicy: GatePolicy = {
   threshold: 0.85,
   maxPassRateDrop: 0.02,
   maxP95LatencyIncreasePct: 15,
+  p95LatencyNoiseMs: 50,
   maxCostIncreasePct: 10,
   maxSliceDrop: 0.05,
   maxErrors: 0,
@@ -139,6 +145,8 @@ function increaseCheck(
   candidate: number | undefined,
   limitPct: number,
   unit: (value: number) => string,
+  /** An absolute increase up to this is noise, never a failure. */
+  noise = 0,
 ): GateCheck {
   if (baseline === undefined || candidate === undefined) {
     return { id, status: 'skipped', summary: `${what}: not measured in both runs` };
@@ -149,11 +157,14 @@ function increaseCheck(
         ? 0
         : Number.POSITIVE_INFINITY
       : ((candidate - baseline) / baseline) * 100;
-  const status = change > limitPct ? 'fail' : 'pass';
+  const withinNoise = candidate - baseline <= noise;
+  const status = change > limitPct && !withinNoise ? 'fail' : 'pass';
   return {
     id,
     status,
-    summary: `${what} ${unit(baseline)} → ${unit(candidate)} (${change >= 0 ? '+' : ''}${change.toFixed(1)}%, limit +${limitPct}%)`,
+    summary: `${what} ${unit(baseline)} → ${unit(candidate)} (${change >= 0 ? '+' : ''}${change.toFixed(1)}%, limit +${limitPct}%${
+      change > limitPct && withinNoise ? `; within the ${unit(noise)} noise floor` : ''
+    })`,
     baseline,
     candidate,
     limit: limitPct,
@@ -274,6 +285,7 @@ export function decideGate(
         metrics.latencyMs?.p95,
         policy.maxP95LatencyIncreasePct,
         (value) => `${Math.round(value)} ms`,
+        policy.p95LatencyNoiseMs,
       ),
     );
     const basePerCall = baseline.metrics.costPerCallUsd;

@@ -678,3 +678,122 @@ ${casesSection(views, results.length)}
 `;
   return page[markup];
 }
+
+// --- The release gate's page: several suites under one decision ---------------------------------
+
+/** One step of a release gate (lint, datasets, a suite, cost, regression, rollout, decision). */
+export interface GateStepView {
+  name: string;
+  status: GateCheckStatus;
+  durationMs: number;
+  summary: string;
+}
+
+export interface GateHtmlInput {
+  title: string;
+  /** Feature, stage, release, deployed release, …: shown in the header. */
+  facts: readonly (readonly [string, string])[];
+  decision: 'deploy' | 'blocked' | 'could-not-run' | 'halted' | 'hold';
+  reasons: readonly string[];
+  steps: readonly GateStepView[];
+  suites: readonly { name: string; report: EvalReport; results: readonly CaseResult[] }[];
+  /** The cost change against the deployed release, one line each (e.g. "cost / month: $41 → $44"). */
+  cost: readonly string[];
+}
+
+const decisionWords: Record<GateHtmlInput['decision'], string> = {
+  deploy: 'Deploy',
+  blocked: 'Blocked',
+  'could-not-run': 'Could not run',
+  halted: 'Halted',
+  hold: 'Hold (wait and evaluate again)',
+};
+
+/** Gives a suite's sections their own ids, so several suites can share one page. */
+function scoped(section: Html, prefix: string): Html {
+  return asMarkup(section[markup].replace(/\b(id|aria-labelledby)="([^"]+)"/g, `$1="${prefix}-$2"`));
+}
+
+function stepsSection(steps: readonly GateStepView[]): Html {
+  return html`<section id="steps" aria-labelledby="steps-heading">
+<h2 id="steps-heading">Steps</h2>
+<table class="steps">
+<thead><tr><th scope="col">Step</th><th scope="col">Result</th><th scope="col">Time</th><th scope="col">What it found</th></tr></thead>
+<tbody>
+${joinHtml(
+  steps.map(
+    (step) =>
+      html`<tr data-status="${step.status}"><th scope="row">${step.name}</th><td>${badge(step.status)}</td><td class="num">${duration(step.durationMs)}</td><td>${step.summary}</td></tr>`,
+  ),
+  '\n',
+)}
+</tbody>
+</table>
+</section>`;
+}
+
+/**
+ * The release gate as one self-contained page: the decision and every reason first, the steps
+ * with their timing, then per suite baseline vs candidate, slices, latency histogram and cost,
+ * and every case of every suite (failures first, filterable). Pure: the caller writes the file.
+ */
+export function gateHtmlReport(input: GateHtmlInput): string {
+  const views = input.suites.flatMap((suite) =>
+    caseViews(suite.report, suite.results).map((view) => ({
+      ...view,
+      caseId: `${suite.name} › ${view.caseId}`,
+      tags: [`suite:${suite.name}`, ...view.tags],
+    })),
+  );
+  views.sort((a, b) => a.passFraction - b.passFraction);
+  const resultCount = input.suites.reduce((sum, suite) => sum + suite.results.length, 0);
+  const negative = input.decision !== 'deploy';
+  const suiteSections = input.suites.map((suite, index) => {
+    const { report } = suite;
+    const gate = report.gate ?? report.run.gate;
+    return html`<section class="suite" id="suite-${index + 1}" aria-labelledby="suite-${index + 1}-heading">
+<h2 id="suite-${index + 1}-heading">Suite ${suite.name} ${gate ? badge(gate.decision === 'pass' ? 'pass' : 'fail') : ''}</h2>
+<p class="muted">${report.run.suite.file} · <code>${report.run.suite.sha256.slice(0, 12)}</code> · run <code>${report.run.id}</code> · ${report.baseline ? `baseline ${report.baseline.source}` : 'no baseline'}</p>
+${gate ? html`<ul class="reasons">${gate.checks.map((check) => html`<li class="reason-item ${check.status}">${badge(check.status)} <strong>${check.id}</strong>: ${check.summary}</li>`)}</ul>` : ''}
+${scoped(metricsSection(report), `s${index + 1}`)}
+${scoped(slicesSection(report), `s${index + 1}`)}
+${scoped(latencySection(report.run, suite.results), `s${index + 1}`)}
+${scoped(costSection(report), `s${index + 1}`)}
+</section>`;
+  });
+  const page = html`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="${asMarkup(contentSecurityPolicy)}">
+<meta name="referrer" content="no-referrer">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="data:,">
+<title>${input.title}</title>
+<style>${asMarkup(styles)}</style>
+</head>
+<body>
+<header>
+<h1>${input.title}</h1>
+<dl class="facts-list">${input.facts.map(([name, value]) => html`<div><dt>${name}</dt><dd>${value}</dd></div>`)}</dl>
+</header>
+<main>
+<section id="decision" class="decision ${negative ? 'blocked' : 'deploy'}" aria-labelledby="decision-heading">
+<h2 id="decision-heading"><span aria-hidden="true">${negative ? '✗' : '✓'}</span> Decision: ${decisionWords[input.decision]}</h2>
+${input.reasons.length > 0 ? html`<ul class="reasons">${input.reasons.map((reason) => html`<li class="reason-item">${reason}</li>`)}</ul>` : html`<p>Every step passed.</p>`}
+</section>
+${stepsSection(input.steps)}
+${
+  input.cost.length > 0
+    ? html`<section id="cost-delta" aria-labelledby="cost-delta-heading"><h2 id="cost-delta-heading">Cost against the deployed release</h2><ul>${input.cost.map((line) => html`<li>${line}</li>`)}</ul></section>`
+    : ''
+}
+${suiteSections}
+${casesSection(views, resultCount)}
+</main>
+<script>${asMarkup(script)}</script>
+</body>
+</html>
+`;
+  return page[markup];
+}

@@ -41,8 +41,26 @@ export {
   type GatePolicy,
   type GateResult,
 } from './gate.ts';
+export {
+  type GateDecision,
+  type GateReleaseSummary,
+  type GateReport,
+  type GateStage,
+  type GateStep,
+  gateCostLines,
+  gateExitCodes,
+  gateJunit,
+  gateMarkdown,
+  gateStages,
+} from './gate-report.ts';
 /** The HTML report: one self-contained page (no network) with the decision, metrics and every case. */
-export { type HtmlReportInput, htmlReport } from './html-report.ts';
+export {
+  type GateHtmlInput,
+  type GateStepView,
+  gateHtmlReport,
+  type HtmlReportInput,
+  htmlReport,
+} from './html-report.ts';
 export { createJavascriptChecks, type JavascriptChecks } from './javascript-checks.ts';
 /** Metrics over streamed results. */
 export { createMetricsAccumulator, type MetricsAccumulator, quantile, summarizeLatency } from './metrics.ts';

@@ -121,7 +121,8 @@ export function markdownReport(report: EvalReport, options: { maxFailures?: numb
   return lines.join('\n');
 }
 
-function xml(text: string): string {
+/** Text made safe for an XML attribute or element (characters XML cannot hold are dropped). */
+export function xml(text: string): string {
   return text
     .replace(/[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu, '')
     .replace(/&/g, '&amp;')
@@ -130,8 +131,14 @@ function xml(text: string): string {
     .replace(/"/g, '&quot;');
 }
 
-/** JUnit XML: one testcase per case (failure or error with its reason), for CI test tabs. */
-export function junitReport(report: EvalReport): string {
+/** One `<testsuite>` element for a run (indented for a `<testsuites>` parent), with its counts. */
+export function junitTestsuite(report: EvalReport): {
+  lines: string[];
+  tests: number;
+  failures: number;
+  errors: number;
+  seconds: number;
+} {
   const { run } = report;
   const failures = report.cases.filter((outcome) => outcome.passFraction < 1 && outcome.errors === 0).length;
   const errors =
@@ -141,8 +148,6 @@ export function junitReport(report: EvalReport): string {
   const tests = report.cases.length + (run.interrupted ? 1 : 0);
   const name = xml(run.feature ? `${run.feature}/${run.suite.name}` : run.suite.name);
   const lines = [
-    '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="airlock eval" tests="${tests}" failures="${failures}" errors="${errors}" time="${seconds}">`,
     `  <testsuite name="${name}" tests="${tests}" failures="${failures}" errors="${errors}" time="${seconds}" timestamp="${xml(run.startedAt)}">`,
     '    <properties>',
     `      <property name="run" value="${xml(run.id)}"/>`,
@@ -174,6 +179,18 @@ export function junitReport(report: EvalReport): string {
       '    </testcase>',
     );
   }
-  lines.push('  </testsuite>', '</testsuites>', '');
-  return lines.join('\n');
+  lines.push('  </testsuite>');
+  return { lines, tests, failures, errors, seconds: run.durationMs / 1000 };
+}
+
+/** JUnit XML: one testcase per case (failure or error with its reason), for CI test tabs. */
+export function junitReport(report: EvalReport): string {
+  const suite = junitTestsuite(report);
+  return [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<testsuites name="airlock eval" tests="${suite.tests}" failures="${suite.failures}" errors="${suite.errors}" time="${suite.seconds.toFixed(3)}">`,
+    ...suite.lines,
+    '</testsuites>',
+    '',
+  ].join('\n');
 }

@@ -1,4 +1,4 @@
-import { AirlockError, formatSourceIssue, type SourceIssue } from '@airlock/core';
+import { AirlockError, digestOf, formatSourceIssue, type SourceIssue } from '@airlock/core';
 import { costPerRequest, countTokens, type PriceEntry } from '@airlock/cost';
 import { type PromptMessage, parseModelId, renderMessages } from '@airlock/registry';
 import { type AssertionServices, caseVerdict, runChecks } from './assertions.ts';
@@ -225,7 +225,10 @@ export async function* runSuite(suite: Suite, options: RunSuiteOptions): AsyncGe
       parameters,
       ...(item.source ? { source: item.source } : {}),
     };
-    const key = cache ? requestKey(request) : '';
+    // The endpoint is part of the key: a local server's answers never stand in for OpenAI's.
+    const key = cache
+      ? digestOf({ endpoint: options.provider.description, request: requestKey(request) })
+      : '';
     const hit = cache?.get(key);
     const outcome: CallOutcome = hit
       ? { completion: hit, attempts: 0 }

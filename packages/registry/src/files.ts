@@ -75,6 +75,10 @@ export const featureManifestSchema = z.strictObject({
         name: z.string().min(1),
         path: z.string().min(1),
         sha256: sha256Field.optional(),
+        /** A row schema (YAML, or JSON Schema) the release gate validates the rows against. */
+        schema: z.string().min(1).optional(),
+        /** A previous version of the rows, for label drift (needs label_field in the schema). */
+        reference: z.string().min(1).optional(),
       }),
     )
     .default([]),
@@ -87,6 +91,13 @@ export const featureManifestSchema = z.strictObject({
         stages: z
           .array(z.enum(['pre-merge', 'staging', 'canary', 'emergency']))
           .default(['pre-merge', 'staging']),
+        /** Run only the cases with one of these tags (a smoke subset of a shared dataset). */
+        tags: z.array(z.string().min(1)).min(1).optional(),
+        /**
+         * A model_baseline.json (main's numbers) the gate compares against when the deployed
+         * release has no stored run of this suite.
+         */
+        baseline: z.string().min(1).optional(),
       }),
     )
     .default([]),
@@ -95,8 +106,15 @@ export const featureManifestSchema = z.strictObject({
       max_pass_rate_drop: z.number().min(0).max(1).default(0.02),
       max_p95_latency_increase_pct: z.number().min(0).default(15),
       max_cost_increase_pct: z.number().min(0).default(10),
+      /** A p95 increase up to this many milliseconds is timer noise, never a regression. */
+      p95_latency_noise_ms: z.number().min(0).default(50),
     })
-    .default({ max_pass_rate_drop: 0.02, max_p95_latency_increase_pct: 15, max_cost_increase_pct: 10 }),
+    .default({
+      max_pass_rate_drop: 0.02,
+      max_p95_latency_increase_pct: 15,
+      max_cost_increase_pct: 10,
+      p95_latency_noise_ms: 50,
+    }),
   budgets: z
     .strictObject({
       cost_per_call_usd_max: z.number().positive().optional(),
@@ -104,6 +122,8 @@ export const featureManifestSchema = z.strictObject({
       p95_latency_ms_max: z.number().positive().optional(),
     })
     .default({}),
+  /** The traffic forecast the gate's monthly cost and `monthly_usd_max` are computed for. */
+  traffic: z.strictObject({ requests_per_month: z.int().positive() }).optional(),
   rollout_policy: z.string().min(1).optional(),
 });
 
@@ -111,7 +131,9 @@ export type FeatureManifest = z.output<typeof featureManifestSchema>;
 
 /** An eval suite as far as policy lint reads it: cases with ids and the variables they render with. */
 export const lintSuiteSchema = z.looseObject({
-  cases: z.array(
-    z.looseObject({ id: z.string().optional(), vars: z.record(z.string(), z.unknown()).default({}) }),
-  ),
+  /** Rows of a JSONL file (relative to the suite) that are cases too. */
+  dataset: z.string().min(1).optional(),
+  cases: z
+    .array(z.looseObject({ id: z.string().optional(), vars: z.record(z.string(), z.unknown()).default({}) }))
+    .default([]),
 });

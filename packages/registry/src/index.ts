@@ -63,7 +63,13 @@ export {
 /** Reading model and prompt files for publishing. */
 export { type RegistryFile, readRegistryFile } from './registry-files.ts';
 /** Releases: the deployable unit, named and digested. */
-export { computeRelease, parsePromptRef, type Release, type ReleaseInput } from './release.ts';
+export {
+  computeRelease,
+  parsePromptRef,
+  type Release,
+  type ReleaseInput,
+  releaseIdOf,
+} from './release.ts';
 export { createSqliteRegistryStore } from './sqlite-store.ts';
 /** The store interface and its SQLite implementation, with the registry's migrations. */
 export type {

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { extname, isAbsolute, relative, resolve } from 'node:path';
+import { dirname, extname, isAbsolute, join, relative, resolve } from 'node:path';
 import {
   AirlockError,
   formatSourceIssue,
@@ -69,12 +69,22 @@ function jsonlCases(text: string, display: string): LintCase[] {
   });
 }
 
-function yamlCases(text: string, display: string): LintCase[] {
+/** A YAML suite's cases, and the rows of the JSONL dataset it draws cases from (`dataset:`). */
+function yamlCases(text: string, display: string, absolutePath: string): LintCase[] {
   const suite = parseYamlDocument(text, { file: display, schema: lintSuiteSchema });
-  return suite.cases.map((item, index) => {
+  const inline = suite.cases.map((item, index) => {
     const position = yamlPositionOf(text, ['cases', index]);
     return { id: item.id ?? `case ${index + 1}`, vars: item.vars, ...position };
   });
+  if (suite.dataset === undefined) return inline;
+  const dataset = resolve(dirname(absolutePath), suite.dataset);
+  const where = { file: display, ...yamlPositionOf(text, ['dataset']) };
+  if (!existsSync(dataset) || extname(dataset) !== '.jsonl') {
+    const issue = { ...where, message: `dataset ${suite.dataset} is not a JSONL file next to the suite` };
+    throw new AirlockError('INVALID_INPUT', formatSourceIssue(issue), { issues: [issue] });
+  }
+  const shown = join(dirname(display), suite.dataset);
+  return [...jsonlCases(readFileSync(dataset, 'utf8'), shown), ...inline];
 }
 
 export interface LoadManifestOptions {
@@ -118,7 +128,7 @@ export function loadManifestSources(path: string, options: LoadManifestOptions):
       const cases =
         extname(suite.path) === '.jsonl'
           ? jsonlCases(source.text, source.display)
-          : yamlCases(source.text, source.display);
+          : yamlCases(source.text, source.display, source.absolutePath);
       return { ...source, cases, issues: [] };
     } catch (error) {
       // A malformed suite is one more finding: lint still reports everything else.

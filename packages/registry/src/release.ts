@@ -47,6 +47,12 @@ export function parsePromptRef(ref: string): { name: string; version: number } {
   return { name: ref.slice(0, at), version };
 }
 
+/** A release's human-readable id (seed: model/provider-version/prompt-version, e.g. gpt-4o/2024-11-20/v3). */
+export function releaseIdOf(manifest: Pick<FeatureManifest, 'model' | 'prompt'>): string {
+  const model = parseModelId(manifest.model);
+  return `${model.family}/${model.snapshot ?? model.name}/v${parsePromptRef(manifest.prompt).version}`;
+}
+
 /**
  * Computes a release from a manifest, the commit and the image built from it. The image must be
  * a digest or a tag ending in the commit SHA (seed 002: a reused tag overwrites what production runs).
@@ -79,6 +85,6 @@ export function computeRelease(input: ReleaseInput): Release {
     datasets: [...input.datasets].sort((a, b) => a.name.localeCompare(b.name)),
     evalSuites: [...input.evalSuites].sort((a, b) => a.name.localeCompare(b.name)),
   };
-  const id = `${model.family}/${model.snapshot ?? model.name}/v${prompt.version}`;
+  const id = releaseIdOf(input.manifest);
   return { id, digest: sha256Hex(canonicalJson(body)), ...body };
 }

@@ -1,5 +1,6 @@
 import { relative } from 'node:path';
 import { allMigrations } from '@airlock/api/store';
+import { providerBaseUrl } from '@airlock/config';
 import { formatDuration } from '@airlock/core';
 import { migrationStatus, readStoreInfo } from '@airlock/db';
 import type { CommandDefinition } from '../command.ts';
@@ -28,7 +29,7 @@ export const configCheckCommand: CommandDefinition = {
     const providers = Object.entries(config.providers).map(([name, provider]) => ({
       name,
       type: provider.type,
-      baseUrl: provider.baseUrl ?? 'https://api.openai.com/v1',
+      baseUrl: providerBaseUrl(provider, context.io.env) ?? 'https://api.openai.com/v1',
       apiKeyEnv: provider.apiKeyEnv,
       apiKeySet: Boolean(context.io.env[provider.apiKeyEnv]),
     }));

@@ -259,7 +259,7 @@ export const datasetListCommand: CommandDefinition = {
   },
 };
 
-function readRows(context: CommandContext, path: string) {
+export function readRows(context: CommandContext, path: string) {
   const full = resolve(context.io.cwd, path.endsWith('.pin.yaml') ? path.replace(/\.pin\.yaml$/, '') : path);
   let text: string;
   try {
@@ -275,7 +275,7 @@ function readRows(context: CommandContext, path: string) {
 }
 
 /** A row schema from YAML, or from a JSON Schema (.json), with errors that name the file. */
-function readRowSchema(path: string, display: string): RowSchema {
+export function readRowSchema(path: string, display: string): RowSchema {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');

@@ -29,7 +29,8 @@ const releaseFileSchema = z.strictObject({
   evalSuites: digests,
 });
 
-function refOf(release: Release): ReleaseRef {
+/** What deploy state keeps of a release. */
+export function refOf(release: Release): ReleaseRef {
   return {
     id: release.id,
     digest: release.digest,

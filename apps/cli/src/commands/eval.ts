@@ -1,5 +1,6 @@
 import { appendFileSync, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
+import { providerBaseUrl } from '@airlock/config';
 import { AirlockError, ensureDirectory, newId, readYamlFile, writeFileAtomic } from '@airlock/core';
 import { pinPathFor } from '@airlock/datasets';
 import {
@@ -85,6 +86,7 @@ function liveProvider(context: CommandContext, model: string, timeoutMs: number)
     );
   }
   const apiKey = context.io.env[settings.apiKeyEnv];
+  const baseURL = providerBaseUrl(settings, context.io.env);
   if (!apiKey) {
     throw new AirlockError(
       'PRECONDITION_FAILED',
@@ -94,7 +96,7 @@ function liveProvider(context: CommandContext, model: string, timeoutMs: number)
   return createOpenAIProvider({
     apiKey,
     timeoutMs,
-    ...(settings.baseUrl ? { baseURL: settings.baseUrl } : {}),
+    ...(baseURL ? { baseURL } : {}),
   });
 }
 
@@ -140,6 +142,7 @@ function gatePolicy(
     policy.maxPassRateDrop = manifest.regression.max_pass_rate_drop;
     policy.maxP95LatencyIncreasePct = manifest.regression.max_p95_latency_increase_pct;
     policy.maxCostIncreasePct = manifest.regression.max_cost_increase_pct;
+    policy.p95LatencyNoiseMs = manifest.regression.p95_latency_noise_ms;
     if (manifest.budgets.cost_per_call_usd_max !== undefined)
       policy.costPerCallUsdMax = manifest.budgets.cost_per_call_usd_max;
     if (manifest.budgets.p95_latency_ms_max !== undefined)
@@ -298,7 +301,18 @@ export async function executeSuite(
   suitePath: string,
 ): Promise<SuiteExecution> {
   const feature = typeof options.feature === 'string' ? options.feature : undefined;
-  const manifestFile = featureManifest(context, feature);
+  // The release gate may name another manifest (a candidate) for the same feature.
+  const manifestFile =
+    typeof options.manifest === 'string'
+      ? {
+          manifest: readYamlFile(
+            resolve(context.io.cwd, options.manifest),
+            featureManifestSchema,
+            options.manifest,
+          ),
+          path: resolve(context.io.cwd, options.manifest),
+        }
+      : featureManifest(context, feature);
   const manifest = manifestFile?.manifest;
   const suite = loadSuite(suitePath, { cwd: context.io.cwd });
   await checkDatasets(context, suite.datasets, suitePath);

@@ -31,6 +31,7 @@ import {
   evalRunCommand,
   evalShowCommand,
 } from './eval.ts';
+import { gateCommand } from './gate.ts';
 import { initCommand } from './init.ts';
 import { policyLintCommand } from './policy-lint.ts';
 import {
@@ -100,6 +101,7 @@ export const commands: readonly CommandDefinition[] = [
   costPricesCommand,
   costTokensCommand,
   policyLintCommand,
+  gateCommand,
   deployRecordCommand,
   deployMarkGoodCommand,
   deployRollbackCommand,
@@ -134,6 +136,7 @@ export const groups: readonly CommandGroup[] = [
   },
   { name: 'cost', summary: 'money before merge: prices with their date and source, estimates, tokens' },
   { name: 'policy', summary: 'lint a feature manifest against the release rules' },
+  { name: 'gate', summary: gateCommand.summary },
   {
     name: 'deploy',
     summary: 'deploy_state.json per environment: record, mark-good, rollback, status, history, unhalt',

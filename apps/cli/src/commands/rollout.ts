@@ -78,7 +78,7 @@ export const rolloutStartCommand: CommandDefinition = {
   positionals: [],
   examples: [
     {
-      command: 'airlock rollout start --env production --policy rollouts/policy-search-v1.yaml',
+      command: 'airlock rollout start --env production --policy rollouts/support-bot.yaml',
       description: 'after deploy record: the canary takes 1% of units',
     },
   ],
@@ -151,6 +151,124 @@ function checkLines(context: CommandContext, evaluation: Evaluation): string[] {
   );
 }
 
+/** What judging a metrics window decided, and what was done about it (with --env). */
+export interface RolloutJudgement {
+  evaluation: Evaluation;
+  notify: RolloutPolicy['on_rollback_notify'];
+  action: string;
+}
+
+/**
+ * Judges a metrics window for a canary stage and, with --env, acts: promote moves the deploy
+ * state on, rollback rolls back through it (rate limit and halt included). `rollout evaluate`
+ * and `gate --stage canary` both decide here.
+ */
+export async function judgeRollout(
+  context: CommandContext,
+  options: OptionValues,
+): Promise<RolloutJudgement> {
+  const metrics = metricsFrom(context, required('metrics', options.metrics));
+  const acting = typeof options.env === 'string';
+  const key = acting ? keyOf(context, options) : undefined;
+  const rollout = key === undefined ? null : (await context.deployState().read(key)).state;
+  const current = rollout?.current ?? null;
+  const progress = rollout?.rollout?.seq === current?.seq ? (rollout?.rollout ?? null) : null;
+  if (key !== undefined && (progress === null || current === null)) {
+    throw new AirlockError(
+      'PRECONDITION_FAILED',
+      `${where(key)} has no rollout in progress: start one with airlock rollout start`,
+    );
+  }
+  // Acting on production: the deploy state, not the files given, says where the rollout is.
+  if (progress !== null && current !== null) {
+    if (typeof options.policy === 'string' && options.policy !== progress.policy) {
+      throw new AirlockError(
+        'CONFLICT',
+        `the rollout of ${current.release.id} follows ${progress.policy}, not ${options.policy}; a policy is chosen at rollout start`,
+      );
+    }
+    if (options.stage !== undefined && positiveInteger('stage', options.stage) !== progress.stage) {
+      throw new AirlockError(
+        'CONFLICT',
+        `the rollout is at stage ${progress.stage}, not ${String(options.stage)}: with --env the stage comes from the deploy state`,
+      );
+    }
+    const wrong = [
+      ...(metrics.feature !== undefined &&
+      current.release.feature !== undefined &&
+      metrics.feature !== current.release.feature
+        ? [`feature ${metrics.feature} (running: ${current.release.feature})`]
+        : []),
+      ...(metrics.canary.release !== undefined && metrics.canary.release !== current.release.id
+        ? [`canary ${metrics.canary.release} (running: ${current.release.id})`]
+        : []),
+    ];
+    if (wrong.length > 0) {
+      throw new AirlockError(
+        'CONFLICT',
+        `the metrics window is about ${wrong.join(' and ')}; nothing was changed (airlock rollout metrics --env ${key?.environment} makes the right one)`,
+      );
+    }
+  }
+  const { policy, file } =
+    typeof options.policy === 'string' || progress === null
+      ? policyOf(context, options)
+      : {
+          policy: loadRolloutPolicy(resolve(context.io.cwd, progress.policy), progress.policy),
+          file: progress.policy,
+        };
+  const stage =
+    progress?.stage ?? (options.stage === undefined ? undefined : positiveInteger('stage', options.stage));
+  if (stage === undefined) throw new AirlockError('INVALID_INPUT', '--stage is required without --env');
+  const emergency = options.emergency === true || progress?.emergency === true;
+  const evaluation = evaluate({
+    policy,
+    stage,
+    emergency,
+    metrics: {
+      ...metrics,
+      // The stage's clock is the deploy state's, whatever the window says.
+      ...(progress ? { stageStartedAt: progress.stageStartedAt } : {}),
+    },
+  });
+  let action = '';
+  if (key !== undefined && progress !== null) {
+    const actor = context.actor(options.actor);
+    if (evaluation.decision === 'promote') {
+      if (evaluation.next === null) {
+        await context.deployState().completeRollout(key, { actor, expectSeq: progress.seq });
+        action = `rollout complete: ${rollout?.current?.release.id} is at 100% and known-good`;
+      } else {
+        await context.deployState().setRolloutStage(key, {
+          actor,
+          policy: file,
+          stage: evaluation.next.number,
+          trafficPct: evaluation.next.trafficPct,
+          emergency,
+          expectSeq: progress.seq,
+        });
+        action = `promoted to stage ${evaluation.next.number}: ${evaluation.next.trafficPct}% of units`;
+      }
+    } else if (evaluation.decision === 'rollback' && evaluation.autoRollback) {
+      const command = typeof options.exec === 'string' ? options.exec : context.config().deploy.command;
+      const maxAgeMs = durationOf('max-age', options['max-age']);
+      const outcome = await rollBack(context, key, {
+        actor,
+        reason: `rollout stage ${stage} (${evaluation.stage.trafficPct}%): ${evaluation.reasons.join('; ')}`,
+        allowStale: options['allow-stale'] === true,
+        ...(maxAgeMs === undefined ? {} : { maxAgeMs }),
+        ...(command === undefined ? {} : { command }),
+        recordOnly: options['record-only'] === true,
+      });
+      action = `rolled back to ${outcome.current?.release.id}${notifyText(policy)}`;
+    } else if (evaluation.decision === 'rollback') {
+      action = `auto_rollback is off in the policy: a person decides (airlock deploy rollback)${notifyText(policy)}`;
+    }
+  }
+  const notify = evaluation.decision === 'rollback' ? policy.on_rollback_notify : [];
+  return { evaluation, notify, action };
+}
+
 export const rolloutEvaluateCommand: CommandDefinition = {
   words: ['rollout', 'evaluate'],
   summary: 'decide a canary stage: promote, hold (exit 9) or rollback (exit 1), with a reason per SLO',
@@ -191,8 +309,7 @@ export const rolloutEvaluateCommand: CommandDefinition = {
   positionals: [],
   examples: [
     {
-      command:
-        'airlock rollout evaluate --policy rollouts/policy-search-v1.yaml --stage 1 --metrics window.json',
+      command: 'airlock rollout evaluate --policy rollouts/support-bot.yaml --stage 1 --metrics window.json',
       description: 'judge a window, act on nothing',
     },
     {
@@ -202,105 +319,7 @@ export const rolloutEvaluateCommand: CommandDefinition = {
     },
   ],
   async run(context, options) {
-    const metrics = metricsFrom(context, required('metrics', options.metrics));
-    const acting = typeof options.env === 'string';
-    const key = acting ? keyOf(context, options) : undefined;
-    const rollout = key === undefined ? null : (await context.deployState().read(key)).state;
-    const current = rollout?.current ?? null;
-    const progress = rollout?.rollout?.seq === current?.seq ? (rollout?.rollout ?? null) : null;
-    if (key !== undefined && (progress === null || current === null)) {
-      throw new AirlockError(
-        'PRECONDITION_FAILED',
-        `${where(key)} has no rollout in progress: start one with airlock rollout start`,
-      );
-    }
-    // Acting on production: the deploy state, not the files given, says where the rollout is.
-    if (progress !== null && current !== null) {
-      if (typeof options.policy === 'string' && options.policy !== progress.policy) {
-        throw new AirlockError(
-          'CONFLICT',
-          `the rollout of ${current.release.id} follows ${progress.policy}, not ${options.policy}; a policy is chosen at rollout start`,
-        );
-      }
-      if (options.stage !== undefined && positiveInteger('stage', options.stage) !== progress.stage) {
-        throw new AirlockError(
-          'CONFLICT',
-          `the rollout is at stage ${progress.stage}, not ${String(options.stage)}: with --env the stage comes from the deploy state`,
-        );
-      }
-      const wrong = [
-        ...(metrics.feature !== undefined &&
-        current.release.feature !== undefined &&
-        metrics.feature !== current.release.feature
-          ? [`feature ${metrics.feature} (running: ${current.release.feature})`]
-          : []),
-        ...(metrics.canary.release !== undefined && metrics.canary.release !== current.release.id
-          ? [`canary ${metrics.canary.release} (running: ${current.release.id})`]
-          : []),
-      ];
-      if (wrong.length > 0) {
-        throw new AirlockError(
-          'CONFLICT',
-          `the metrics window is about ${wrong.join(' and ')}; nothing was changed (airlock rollout metrics --env ${key?.environment} makes the right one)`,
-        );
-      }
-    }
-    const { policy, file } =
-      typeof options.policy === 'string' || progress === null
-        ? policyOf(context, options)
-        : {
-            policy: loadRolloutPolicy(resolve(context.io.cwd, progress.policy), progress.policy),
-            file: progress.policy,
-          };
-    const stage =
-      progress?.stage ?? (options.stage === undefined ? undefined : positiveInteger('stage', options.stage));
-    if (stage === undefined) throw new AirlockError('INVALID_INPUT', '--stage is required without --env');
-    const emergency = options.emergency === true || progress?.emergency === true;
-    const evaluation = evaluate({
-      policy,
-      stage,
-      emergency,
-      metrics: {
-        ...metrics,
-        // The stage's clock is the deploy state's, whatever the window says.
-        ...(progress ? { stageStartedAt: progress.stageStartedAt } : {}),
-      },
-    });
-    let action = '';
-    if (key !== undefined && progress !== null) {
-      const actor = context.actor(options.actor);
-      if (evaluation.decision === 'promote') {
-        if (evaluation.next === null) {
-          await context.deployState().completeRollout(key, { actor, expectSeq: progress.seq });
-          action = `rollout complete: ${rollout?.current?.release.id} is at 100% and known-good`;
-        } else {
-          await context.deployState().setRolloutStage(key, {
-            actor,
-            policy: file,
-            stage: evaluation.next.number,
-            trafficPct: evaluation.next.trafficPct,
-            emergency,
-            expectSeq: progress.seq,
-          });
-          action = `promoted to stage ${evaluation.next.number}: ${evaluation.next.trafficPct}% of units`;
-        }
-      } else if (evaluation.decision === 'rollback' && evaluation.autoRollback) {
-        const command = typeof options.exec === 'string' ? options.exec : context.config().deploy.command;
-        const maxAgeMs = durationOf('max-age', options['max-age']);
-        const outcome = await rollBack(context, key, {
-          actor,
-          reason: `rollout stage ${stage} (${evaluation.stage.trafficPct}%): ${evaluation.reasons.join('; ')}`,
-          allowStale: options['allow-stale'] === true,
-          ...(maxAgeMs === undefined ? {} : { maxAgeMs }),
-          ...(command === undefined ? {} : { command }),
-          recordOnly: options['record-only'] === true,
-        });
-        action = `rolled back to ${outcome.current?.release.id}${notifyText(policy)}`;
-      } else if (evaluation.decision === 'rollback') {
-        action = `auto_rollback is off in the policy: a person decides (airlock deploy rollback)${notifyText(policy)}`;
-      }
-    }
-    const notify = evaluation.decision === 'rollback' ? policy.on_rollback_notify : [];
+    const { evaluation, notify, action } = await judgeRollout(context, options);
     context.output.result({ ...evaluation, notify, ...(action === '' ? {} : { action }) }, () => [
       `${context.output.bold(evaluation.decision.toUpperCase())} stage ${evaluation.stage.number} (${evaluation.stage.trafficPct}%)${evaluation.emergency ? ' on the emergency path' : ''}`,
       ...evaluation.reasons.map((reason) => `  ${reason}`),
