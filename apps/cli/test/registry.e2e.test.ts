@@ -236,7 +236,7 @@ describe('airlock registry, policy and audit, end to end', () => {
     expect(lint.code).toBe(2);
     expect(lint.stderr.trim().split('\n')).toEqual([
       'error: features/bad.yaml:3:8: model: expected string, received array',
-      'error: features/bad.yaml:5:1: unknown key "extra" at the top level (expected one of: feature, risk_tier, model, fallback_model, prompt, datasets, eval_suites, regression, budgets, rollout_policy)',
+      'error: features/bad.yaml:5:1: unknown key "extra" at the top level (expected one of: feature, risk_tier, model, fallback_model, prompt, datasets, eval_suites, regression, budgets, traffic, rollout_policy)',
     ]);
 
     const audit = JSON.parse((await as('x', 'audit', 'log', '--json')).stdout);

@@ -4,22 +4,23 @@
 // stand-in model (local-model/) and points the project's provider at it; with the key set it
 // calls OpenAI (a few dozen small requests).
 //
-// It also does what a team does once, idempotently: publish the models and prompts to the
-// registry and approve the models for the high risk tier (a release manager and an AI-risk
-// partner, neither of them the publisher).
+// It also does what a team does once (scripts/registry-setup.ts): publish the models and prompts
+// and approve the models for the high risk tier.
 import { spawn } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startLocalModel } from '../local-model/local-model.ts';
+import { setUpRegistry } from './registry-setup.ts';
 
 const project = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const airlock = resolve(project, '../../node_modules/.bin/airlock');
+// The CLI of this repository, run on the Node that runs this script (pnpm's Node 24).
+const airlock = process.env.AIRLOCK_BIN ?? resolve(project, '../../apps/cli/bin/airlock.js');
 const env: NodeJS.ProcessEnv = { ...process.env };
 
 /** Runs the CLI as a child process (asynchronously: the local model answers from this process). */
 function cli(args: string[], options: { quiet?: boolean } = {}): Promise<{ status: number; stdout: string }> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(airlock, args, {
+    const child = spawn(process.execPath, [airlock, ...args], {
       cwd: project,
       env,
       stdio: options.quiet ? ['ignore', 'pipe', 'pipe'] : ['ignore', 'inherit', 'inherit'],
@@ -40,54 +41,6 @@ function cli(args: string[], options: { quiet?: boolean } = {}): Promise<{ statu
   });
 }
 
-async function setUpRegistry(): Promise<void> {
-  const publish = await cli(
-    [
-      'registry',
-      'publish',
-      'models/gpt-4o-2024-11-20.yaml',
-      'models/gpt-4o-mini-2024-07-18.yaml',
-      'prompts/support-answer.yaml',
-      'candidates/support-answer-trimmed.yaml',
-      '--actor',
-      'ml-platform@example.com',
-    ],
-    { quiet: true },
-  );
-  if (publish.status !== 0) throw new Error(`registry publish failed (exit ${publish.status})`);
-  for (const model of ['openai/gpt-4o-2024-11-20', 'openai/gpt-4o-mini-2024-07-18']) {
-    const shown = await cli(['registry', 'model', 'show', model, '--json'], { quiet: true });
-    const approvals =
-      (JSON.parse(shown.stdout) as { approvals?: { role: string; tier: string }[] }).approvals ?? [];
-    const signers = [
-      { role: 'release-manager', actor: 'release-manager@example.com' },
-      { role: 'risk-partner', actor: 'ai-risk@example.com' },
-    ];
-    for (const { role, actor } of signers) {
-      if (approvals.some((approval) => approval.role === role && approval.tier === 'high')) continue;
-      const approved = await cli(
-        [
-          'registry',
-          'model',
-          'approve',
-          model,
-          '--tier',
-          'high',
-          '--role',
-          role,
-          '--reason',
-          'support-bot example',
-          '--actor',
-          actor,
-        ],
-        { quiet: true },
-      );
-      if (approved.status !== 0)
-        throw new Error(`approving ${model} as ${role} failed (exit ${approved.status})`);
-    }
-  }
-}
-
 async function main(): Promise<number> {
   const started = performance.now();
   let local: Awaited<ReturnType<typeof startLocalModel>> | undefined;
@@ -101,7 +54,7 @@ async function main(): Promise<number> {
     console.log('model: OpenAI (OPENAI_API_KEY is set)\n');
   }
   try {
-    await setUpRegistry();
+    await setUpRegistry(cli);
     console.log('1. the release in features/support-bot.yaml (prompt support-answer@1)\n');
     const pass = await cli(['gate', 'support-bot', '--stage', 'pre-merge']);
     console.log(

@@ -237,9 +237,8 @@ export function regressionStep(
     const bad = checks.filter((check) => check.status === 'fail');
     if (bad.length > 0) failed = true;
     if (checks.some((check) => check.status === 'warn')) warned = true;
-    // Every regression check with its numbers goes to the details; the summary stays one line.
-    for (const check of checks.filter((check) => check.status !== 'pass' && check.status !== 'skipped'))
-      details.push(`${name} ${check.id}: ${check.summary}`);
+    // Each failed check with its numbers goes to the details (warnings stay in the suite's report).
+    for (const check of bad) details.push(`${name} ${check.id}: ${check.summary}`);
     const paired = gate.comparison;
     const quality = paired
       ? `${percent(paired.baselineRate)} → ${percent(paired.candidateRate)} on ${paired.pairs} paired cases (${paired.regressed} regressed, ${paired.improved} improved, p = ${paired.pValue.toFixed(3)})`

@@ -105,9 +105,10 @@ class StepRunner {
     const time =
       step.durationMs < 1000 ? `${Math.round(step.durationMs)}ms` : `${(step.durationMs / 1000).toFixed(1)}s`;
     output.line(`${marks[step.status]} ${step.name.padEnd(22)} ${time.padStart(7)}  ${step.summary}`);
-    const shownDetails = step.status === 'pass' ? [] : step.details.slice(0, 12);
+    // Warnings stay in the reports; a failed step shows why right here.
+    const shownDetails = step.status === 'fail' ? step.details.slice(0, 12) : [];
     for (const detail of shownDetails) output.line(output.dim(`    ${detail}`));
-    if (step.details.length > shownDetails.length && step.status !== 'pass') {
+    if (step.details.length > shownDetails.length && step.status === 'fail') {
       output.line(output.dim(`    … ${step.details.length - shownDetails.length} more in the reports`));
     }
   }
@@ -333,7 +334,7 @@ export const gateCommand: CommandDefinition = {
     const actor =
       stage === 'emergency' || stage === 'canary' || options.record === true
         ? context.actor(options.actor)
-        : null;
+        : actorIfKnown(context, options);
     const deployed = await deployedIn(context, key);
     const run: GateRun = {
       context,
@@ -488,6 +489,15 @@ export const gateCommand: CommandDefinition = {
   },
 };
 
+/** Who runs a gate that records nothing required: a passing staging gate is still audited when known. */
+function actorIfKnown(context: CommandContext, options: OptionValues): string | null {
+  try {
+    return context.actor(options.actor);
+  } catch {
+    return null;
+  }
+}
+
 /** Flags that only mean something at some stages are refused elsewhere, before anything runs. */
 function checkFlags(stage: GateStage, options: OptionValues): void {
   if (options.record === true) {
@@ -516,8 +526,10 @@ function checkFlags(stage: GateStage, options: OptionValues): void {
 async function canarySteps(run: GateRun, runner: StepRunner): Promise<GateReport['rollout']> {
   let rollout: GateReport['rollout'] = null;
   await runner.run('rollout', 'rollout evaluate', async () => {
+    // The stage and policy come from the deploy state; only the window and how to roll back are given.
+    const { stage: _gateStage, policy: _regressionPolicy, ...rest } = run.options;
     const { evaluation, action, notify } = await judgeRollout(run.context, {
-      ...run.options,
+      ...rest,
       env: run.key.environment,
       namespace: run.key.namespace,
     });
