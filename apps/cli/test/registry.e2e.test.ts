@@ -133,7 +133,7 @@ describe('airlock registry, policy and audit, end to end', () => {
     write('features/support-bot.yaml', manifest('openai/gpt-4o-2024-11-20', 'support-answer@2'));
     const good = await as('ci@corp', 'policy', 'lint', 'features/support-bot.yaml');
     expect(good.code).toBe(0);
-    expect(good.stdout).toContain('ok support-bot: 7 checks passed, 1 skipped (one-change-at-a-time)');
+    expect(good.stdout).toContain('ok support-bot: 8 checks passed, 1 skipped (one-change-at-a-time)');
 
     // A pinned dataset must be exactly its pin for lint to pass.
     expect((await as('dev@corp', 'dataset', 'pin', 'datasets/golden.jsonl')).code).toBe(0);

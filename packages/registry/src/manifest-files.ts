@@ -19,6 +19,8 @@ export interface LintCase {
   vars: Record<string, unknown>;
   line: number;
   column: number;
+  /** The file the case is in, when not the suite file (a suite's `dataset:` rows). */
+  file?: string;
 }
 
 export interface SourceFile {
@@ -49,6 +51,8 @@ export interface ManifestSources {
   manifest: FeatureManifest;
   suites: SuiteFile[];
   datasets: SourceFile[];
+  /** Other files the manifest names (baselines, row schemas, references, the rollout policy) that do not exist. */
+  missing: { path: PropertyKey[]; file: string; check: 'eval-suites' | 'datasets' | 'files' }[];
 }
 
 const metaKeys = new Set(['id', 'tags', 'assert', 'expected', 'weight', 'threshold', 'description']);
@@ -84,7 +88,8 @@ function yamlCases(text: string, display: string, absolutePath: string): LintCas
     throw new AirlockError('INVALID_INPUT', formatSourceIssue(issue), { issues: [issue] });
   }
   const shown = join(dirname(display), suite.dataset);
-  return [...jsonlCases(readFileSync(dataset, 'utf8'), shown), ...inline];
+  const rows = jsonlCases(readFileSync(dataset, 'utf8'), shown).map((row) => ({ ...row, file: shown }));
+  return [...rows, ...inline];
 }
 
 export interface LoadManifestOptions {
@@ -137,7 +142,28 @@ export function loadManifestSources(path: string, options: LoadManifestOptions):
     }
   });
   const datasets = manifest.datasets.map((dataset) => read(dataset.name, dataset.path, dataset.sha256));
-  return { file: display(absolute), text, manifest, suites, datasets };
+  const named: ManifestSources['missing'] = [
+    ...manifest.eval_suites.flatMap((suite, index) =>
+      suite.baseline === undefined
+        ? []
+        : [{ path: ['eval_suites', index, 'baseline'], file: suite.baseline, check: 'eval-suites' as const }],
+    ),
+    ...manifest.datasets.flatMap((dataset, index) => [
+      ...(dataset.schema === undefined
+        ? []
+        : [{ path: ['datasets', index, 'schema'], file: dataset.schema, check: 'datasets' as const }]),
+      ...(dataset.reference === undefined
+        ? []
+        : [{ path: ['datasets', index, 'reference'], file: dataset.reference, check: 'datasets' as const }]),
+    ]),
+    ...(manifest.rollout_policy === undefined
+      ? []
+      : [{ path: ['rollout_policy'], file: manifest.rollout_policy, check: 'files' as const }]),
+  ];
+  const missing = named.filter(
+    ({ file }) => !existsSync(isAbsolute(file) ? file : resolve(options.root, file)),
+  );
+  return { file: display(absolute), text, manifest, suites, datasets, missing };
 }
 
 /** The model and prompt of what a manifest is compared against: a previous manifest or a release JSON. */

@@ -104,6 +104,30 @@ describe('policy lint', () => {
     database.close();
   });
 
+  it('reads the cases a YAML suite draws from its dataset, and names every other file the manifest names that is missing', async () => {
+    const { root, registry, database } = await project();
+    writeFileSync(join(root, 'datasets', 'golden.jsonl'), '{"id":"a","question":"refund?"}\n');
+    writeFileSync(join(root, 'evals', 'smoke.yaml'), 'dataset: ../datasets/golden.jsonl\n');
+    writeFileSync(
+      join(root, 'features', 'support-bot.yaml'),
+      `${goodManifest.replace('    path: datasets/golden.jsonl', '    path: datasets/golden.jsonl\n    schema: datasets/golden.schema.yaml')}    baseline: baselines/smoke.json\nrollout_policy: rollouts/bot.yaml\n`,
+    );
+    const sources = loadManifestSources('features/support-bot.yaml', { root, cwd: root });
+    const report = await lintManifest(registry, sources, { day: '2026-11-22' });
+    expect(
+      report.findings.map(
+        (finding) =>
+          `${finding.file}:${finding.line}:${finding.column}: [${finding.check}] ${finding.message}`,
+      ),
+    ).toEqual([
+      'datasets/golden.jsonl:1:1: [prompt-renders] case a: support-answer@1 needs {{locale}}, which the case does not supply',
+      'features/support-bot.yaml:9:13: [datasets] datasets/golden.schema.yaml does not exist',
+      'features/support-bot.yaml:13:15: [eval-suites] baselines/smoke.json does not exist',
+      'features/support-bot.yaml:14:17: [files] rollouts/bot.yaml does not exist',
+    ]);
+    database.close();
+  });
+
   it('reports a malformed manifest at its line and column', async () => {
     const { root, database } = await project();
     writeFileSync(

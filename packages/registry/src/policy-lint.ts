@@ -12,6 +12,7 @@ export type LintCheck =
   | 'datasets'
   | 'eval-suites'
   | 'pii'
+  | 'files'
   | 'one-change-at-a-time';
 
 /** One problem, located where a person fixes it. */
@@ -56,6 +57,7 @@ const allChecks: LintCheck[] = [
   'datasets',
   'eval-suites',
   'pii',
+  'files',
   'one-change-at-a-time',
 ];
 
@@ -109,7 +111,7 @@ export async function lintManifest(
         if (missing.length > 0) {
           add(
             'prompt-renders',
-            { file: suite.display, line: item.line, column: item.column },
+            { file: item.file ?? suite.display, line: item.line, column: item.column },
             `case ${item.id}: ${manifest.prompt} needs ${missing.map((name) => `{{${name}}}`).join(', ')}, which the case does not supply`,
           );
         }
@@ -136,6 +138,10 @@ export async function lintManifest(
     else if (source.cases.length === 0)
       add('eval-suites', at(['eval_suites', index, 'path']), `eval suite ${suite.name} has no cases`);
   });
+
+  for (const missing of sources.missing ?? []) {
+    add(missing.check, at(missing.path), `${missing.file} does not exist`);
+  }
 
   for (const [index, dataset] of manifest.datasets.entries()) {
     const source = sources.datasets[index];
