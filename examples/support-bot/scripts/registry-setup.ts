@@ -58,3 +58,29 @@ export async function setUpRegistry(
     }
   }
 }
+
+// Run directly (`node scripts/registry-setup.ts`, as the example workflow does on a fresh runner):
+// the same setup through this repository's CLI, on the Node running this script.
+if (process.argv[1] !== undefined && import.meta.filename === process.argv[1]) {
+  const { spawn } = await import('node:child_process');
+  const { dirname, resolve } = await import('node:path');
+  const project = resolve(dirname(import.meta.filename), '..');
+  const airlock = process.env.AIRLOCK_BIN ?? resolve(project, '../../apps/cli/bin/airlock.js');
+  const cli: Cli = (args) =>
+    new Promise((done, fail) => {
+      const child = spawn(process.execPath, [airlock, ...args], {
+        cwd: project,
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      let stdout = '';
+      child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+        stdout += chunk;
+      });
+      child.once('error', fail);
+      child.once('close', (code) => done({ status: code ?? 70, stdout }));
+    });
+  await setUpRegistry(cli);
+  process.stdout.write(
+    'registry ready: models published and approved for the high tier, prompts published\n',
+  );
+}
