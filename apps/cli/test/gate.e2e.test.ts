@@ -2,7 +2,6 @@
 // example's demo script), the report files (JUnit parsed back, the HTML page in headless
 // Chromium), a dataset changed since its pin, the emergency path, and the whole release: staging
 // gate → deploy recorded → canary breach → rollback through deploy state → halt on the third.
-import { spawn } from 'node:child_process';
 import {
   appendFileSync,
   cpSync,
@@ -20,7 +19,7 @@ import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalModel, startLocalModel } from '../../../examples/support-bot/local-model/local-model.ts';
 import { setUpRegistry } from '../../../examples/support-bot/scripts/registry-setup.ts';
-import { airlockBin, runCli } from './cli-process.ts';
+import { airlockBin, runCli, runNode } from './cli-process.ts';
 import { commitOf } from './release-files.ts';
 
 const example = join(import.meta.dirname, '../../../examples/support-bot');
@@ -63,20 +62,9 @@ describe('the README main command (pnpm example)', () => {
   }, async () => {
     const { cwd } = await project({ registry: false });
     // As on a fresh machine: no key, so the demo starts the local model itself.
-    const demo = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, [join(cwd, 'scripts/demo.ts')], {
-        cwd,
-        env: { ...process.env, OPENAI_API_KEY: '', AIRLOCK_BIN: airlockBin, NO_COLOR: '1' },
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (chunk: Buffer) => {
-        stdout += chunk.toString();
-      });
-      child.stderr.on('data', (chunk: Buffer) => {
-        stderr += chunk.toString();
-      });
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
+    const demo = await runNode([join(cwd, 'scripts/demo.ts')], {
+      cwd,
+      env: { OPENAI_API_KEY: '', AIRLOCK_BIN: airlockBin },
     });
     expect(demo.stderr).not.toMatch(/error:/);
     expect(demo.code).toBe(0);
@@ -94,13 +82,16 @@ describe('the README main command (pnpm example)', () => {
       /as expected: the release passed \(exit 0\), the candidate was blocked \(exit 1\)/,
     );
 
-    for (const dir of ['support-bot-pre-merge', 'support-bot-pre-merge-candidate']) {
+    for (const dir of ['support-bot-pre-merge', 'support-bot-pre-merge-candidates-support-bot']) {
       for (const file of ['report.json', 'summary.md', 'junit.xml', 'report.html']) {
         expect(existsSync(join(cwd, '.airlock/reports', dir, file)), `${dir}/${file}`).toBe(true);
       }
     }
     const blocked = JSON.parse(
-      readFileSync(join(cwd, '.airlock/reports/support-bot-pre-merge-candidate/report.json'), 'utf8'),
+      readFileSync(
+        join(cwd, '.airlock/reports/support-bot-pre-merge-candidates-support-bot/report.json'),
+        'utf8',
+      ),
     );
     expect(blocked).toMatchObject({
       schema: 'airlock.gate-report/v1',
@@ -118,7 +109,7 @@ describe('the README main command (pnpm example)', () => {
     expect(blocked.reasons.join('\n')).toContain('threshold: pass rate 75.0% (threshold 85.0%)');
 
     const markdown = readFileSync(
-      join(cwd, '.airlock/reports/support-bot-pre-merge-candidate/summary.md'),
+      join(cwd, '.airlock/reports/support-bot-pre-merge-candidates-support-bot/summary.md'),
       'utf8',
     );
     expect(markdown).toMatch(/^## ❌ Release gate: blocked — support-bot \(pre-merge\)/);
@@ -126,7 +117,10 @@ describe('the README main command (pnpm example)', () => {
 
     // JUnit, parsed back: the steps as one testsuite, then one testcase per eval case.
     const junit = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '' }).parse(
-      readFileSync(join(cwd, '.airlock/reports/support-bot-pre-merge-candidate/junit.xml'), 'utf8'),
+      readFileSync(
+        join(cwd, '.airlock/reports/support-bot-pre-merge-candidates-support-bot/junit.xml'),
+        'utf8',
+      ),
     );
     const [steps, smoke] = junit.testsuites.testsuite;
     expect(steps.name).toBe('support-bot/pre-merge/steps');
@@ -162,7 +156,7 @@ describe('the README main command (pnpm example)', () => {
       page.on('pageerror', (error) => consoleErrors.push(error.message));
       page.on('request', (request) => requests.push(request.url()));
       const url = pathToFileURL(
-        join(cwd, '.airlock/reports/support-bot-pre-merge-candidate/report.html'),
+        join(cwd, '.airlock/reports/support-bot-pre-merge-candidates-support-bot/report.html'),
       ).href;
       await page.goto(url, { waitUntil: 'load' });
       expect(consoleErrors).toEqual([]);
@@ -202,6 +196,98 @@ describe('airlock gate', () => {
     expect(gate.stdout).toMatch(/- suite smoke .* not run: policy lint failed/);
     expect(gate.stdout).toMatch(/^COULD NOT RUN gpt-4o\/2024-11-20\/v1/m);
     expect(local.requests()).toBe(before);
+  });
+
+  it('checks its flags before any suite runs', { timeout: 60_000 }, async () => {
+    const { cwd, run } = await project();
+    const before = local.requests();
+    const commit = await run(
+      'gate',
+      'support-bot',
+      '--stage',
+      'staging',
+      '--record',
+      '--commit',
+      'deadbeef',
+      '--image',
+      'bot:latest',
+    );
+    expect(commit.code).toBe(2);
+    expect(commit.stderr).toContain('commit "deadbeef" is not a full git SHA');
+    const init = await run(
+      'gate',
+      'support-bot',
+      '--stage',
+      'staging',
+      '--record',
+      '--commit',
+      commitOf(4),
+      '--image',
+      `ghcr.io/acme/support-bot:${commitOf(4).slice(0, 12)}`,
+    );
+    expect(init.code).toBe(5);
+    expect(init.stderr).toMatch(
+      /no deploy state for production \(namespace support\): for its first deploy add --init/,
+    );
+    writeFileSync(join(cwd, 'not-a-folder'), '');
+    const reports = await run('gate', 'support-bot', '--stage', 'pre-merge', '--reports', 'not-a-folder');
+    expect(reports.code).toBe(2);
+    expect(reports.stderr).toContain('--reports not-a-folder is a file; give a folder');
+    const canary = await run('gate', 'support-bot', '--stage', 'canary');
+    expect(canary.stderr).toContain('--stage canary needs --metrics <window.json>');
+    // A suite that cannot be read: the gate could not run (not "blocked"), at the file's line.
+    writeFileSync(join(cwd, 'evals/adversarial.yaml'), 'cases:\n  - id: x\n    vars: [unclosed\n');
+    const unreadable = await run('gate', 'support-bot', '--stage', 'staging');
+    expect(unreadable.code).toBe(2);
+    expect(unreadable.stdout).toMatch(/✗ policy lint .* 1 problem reading the eval suites/);
+    expect(unreadable.stdout).toMatch(/ {4}evals\/adversarial\.yaml:4:1: invalid YAML/);
+    expect(local.requests()).toBe(before);
+  });
+
+  it('lets an emergency fix through when it costs more than the +10% limit (a warning), where staging blocks it', {
+    timeout: 120_000,
+  }, async () => {
+    const { run, report } = await project();
+    // The trimmed prompt went out (its pre-merge runs are stored under its release id).
+    await run('gate', 'support-bot', '--stage', 'pre-merge', '--manifest', 'candidates/support-bot.yaml');
+    const recorded = await run(
+      'deploy',
+      'record',
+      '--env',
+      'production',
+      '--release',
+      'candidates/support-bot.yaml',
+      '--commit',
+      commitOf(5),
+      '--image',
+      `ghcr.io/acme/support-bot:${commitOf(5).slice(0, 12)}`,
+      '--init',
+    );
+    expect(recorded.code, recorded.stderr).toBe(0);
+    // Restoring the refund fact: better answers, a longer prompt (+10.5% per call).
+    const emergency = await run(
+      'gate',
+      'support-bot',
+      '--stage',
+      'emergency',
+      '--reason',
+      'INC-7: restore the refund fact',
+    );
+    expect(emergency.code, emergency.stdout).toBe(0);
+    const steps = report('support-bot-emergency').steps;
+    const regression = steps.find((step: { id: string }) => step.id === 'regression');
+    expect(regression.status).toBe('warn');
+    expect(regression.details.join('\n')).toMatch(
+      /smoke cost \(allowed on the emergency path\): cost per 1k requests \$1\.1673 → \$1\.2898 \(\+10\.5%/,
+    );
+    expect(steps.find((step: { id: string }) => step.id === 'cost').summary).toMatch(
+      /\+10\.\d% against gpt-4o\/2024-11-20\/v2/,
+    );
+    const staging = await run('gate', 'support-bot', '--stage', 'staging');
+    expect(staging.code).toBe(1);
+    expect(staging.stdout).toMatch(
+      /✗ regression .* smoke: 75\.0% → 100\.0% on 12 paired cases \(0 regressed, 3 improved.*cost failed/,
+    );
   });
 
   it('runs the emergency path on smoke and adversarial only, records it, and the next normal gate says so until staging passes', {

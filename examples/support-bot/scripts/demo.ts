@@ -7,7 +7,7 @@
 // It also does what a team does once (scripts/registry-setup.ts): publish the models and prompts
 // and approve the models for the high risk tier.
 import { spawn } from 'node:child_process';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startLocalModel } from '../local-model/local-model.ts';
 import { setUpRegistry } from './registry-setup.ts';
@@ -67,8 +67,6 @@ async function main(): Promise<number> {
       'pre-merge',
       '--manifest',
       'candidates/support-bot.yaml',
-      '--reports',
-      join('.airlock', 'reports', 'support-bot-pre-merge-candidate'),
     ]);
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     const expected = pass.status === 0 && block.status === 1;

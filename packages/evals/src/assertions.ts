@@ -183,7 +183,8 @@ export function toCheckResult(assertion: Assertion, verdict: RawVerdict): CheckR
     pass,
     score: verdict.indeterminate ? 0 : negated ? 1 - rawScore : rawScore,
     weight: assertion.weight,
-    reason: negated ? `expected the opposite: ${verdict.reason}` : verdict.reason,
+    // A negated check that passes is explained by the plain fact ("does not contain …").
+    reason: negated && !pass ? `expected the opposite: ${verdict.reason}` : verdict.reason,
   };
 }
 

@@ -259,7 +259,8 @@ export function decideGate(
       underpowered = verdict.underpowered;
       checks.push({
         id: 'regression',
-        status: verdict.blocks ? 'fail' : verdict.underpowered ? 'warn' : 'pass',
+        // Underpowered is worth a warning only when there is a drop it could not judge.
+        status: verdict.blocks ? 'fail' : verdict.underpowered && comparison.difference < 0 ? 'warn' : 'pass',
         summary: verdict.explanation,
         baseline: comparison.baselineRate,
         candidate: comparison.candidateRate,
@@ -315,7 +316,11 @@ export function decideGate(
       const verdict = regressionVerdict(sliceComparison, policy.maxSliceDrop, policy.regressionPolicy);
       checks.push({
         id: `slice:${tag}`,
-        status: verdict.blocks ? 'fail' : verdict.underpowered ? 'warn' : 'pass',
+        status: verdict.blocks
+          ? 'fail'
+          : verdict.underpowered && sliceComparison.difference < 0
+            ? 'warn'
+            : 'pass',
         summary: `${tag}: pass rate ${pct(sliceComparison.baselineRate)} → ${pct(sliceComparison.candidateRate)} over ${slicePairs.length} cases (slice limit ${pts(policy.maxSliceDrop)})${verdict.blocks ? '' : verdict.underpowered ? '; too few cases to enforce the limit' : ''}`,
         baseline: sliceComparison.baselineRate,
         candidate: sliceComparison.candidateRate,

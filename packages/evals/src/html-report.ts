@@ -640,6 +640,22 @@ const script = `
 })();
 `;
 
+/** The page up to `<body>`: a strict Content-Security-Policy, the inline styles, the title. */
+function pageHead(title: string): Html {
+  return html`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="${asMarkup(contentSecurityPolicy)}">
+<meta name="referrer" content="no-referrer">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="data:,">
+<title>${title}</title>
+<style>${asMarkup(styles)}</style>
+</head>
+<body>`;
+}
+
 /**
  * The report as one HTML page with no external resources: the decision and its reasons, baseline
  * vs candidate, slices, a latency histogram, cost, then every case (failures first) with its
@@ -651,18 +667,7 @@ export function htmlReport(input: HtmlReportInput): string {
   const gate = report.gate ?? run.gate;
   const title = input.title ?? `Eval report: ${run.feature ? `${run.feature} · ` : ''}${run.suite.name}`;
   const views = caseViews(report, results);
-  const page = html`<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="${asMarkup(contentSecurityPolicy)}">
-<meta name="referrer" content="no-referrer">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<link rel="icon" href="data:,">
-<title>${title}</title>
-<style>${asMarkup(styles)}</style>
-</head>
-<body>
+  const page = html`${pageHead(title)}
 ${header(run, title, report)}
 <main>
 ${decisionSection(gate, run)}
@@ -761,18 +766,7 @@ ${scoped(latencySection(report.run, suite.results), `s${index + 1}`)}
 ${scoped(costSection(report), `s${index + 1}`)}
 </section>`;
   });
-  const page = html`<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="${asMarkup(contentSecurityPolicy)}">
-<meta name="referrer" content="no-referrer">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<link rel="icon" href="data:,">
-<title>${input.title}</title>
-<style>${asMarkup(styles)}</style>
-</head>
-<body>
+  const page = html`${pageHead(input.title)}
 <header>
 <h1>${input.title}</h1>
 <dl class="facts-list">${input.facts.map(([name, value]) => html`<div><dt>${name}</dt><dd>${value}</dd></div>`)}</dl>

@@ -64,6 +64,7 @@ export {
 export { type RegistryFile, readRegistryFile } from './registry-files.ts';
 /** Releases: the deployable unit, named and digested. */
 export {
+  checkBuild,
   computeRelease,
   parsePromptRef,
   type Release,

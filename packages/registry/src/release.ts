@@ -47,6 +47,22 @@ export function parsePromptRef(ref: string): { name: string; version: number } {
   return { name: ref.slice(0, at), version };
 }
 
+/**
+ * The build a release names: a full commit SHA, and an image that is a digest or a tag ending in
+ * that commit. Returns the commit in lower case.
+ */
+export function checkBuild(commitText: string, image: string): string {
+  const commit = commitText.toLowerCase();
+  if (!commitPattern.test(commit)) {
+    throw new AirlockError(
+      'INVALID_INPUT',
+      `commit "${commitText}" is not a full git SHA (40 hex characters; git rev-parse HEAD prints it)`,
+    );
+  }
+  checkImageReference(image, commit);
+  return commit;
+}
+
 /** A release's human-readable id (seed: model/provider-version/prompt-version, e.g. gpt-4o/2024-11-20/v3). */
 export function releaseIdOf(manifest: Pick<FeatureManifest, 'model' | 'prompt'>): string {
   const model = parseModelId(manifest.model);
@@ -58,14 +74,7 @@ export function releaseIdOf(manifest: Pick<FeatureManifest, 'model' | 'prompt'>)
  * a digest or a tag ending in the commit SHA (seed 002: a reused tag overwrites what production runs).
  */
 export function computeRelease(input: ReleaseInput): Release {
-  const commit = input.commit.toLowerCase();
-  if (!commitPattern.test(commit)) {
-    throw new AirlockError(
-      'INVALID_INPUT',
-      `commit "${input.commit}" is not a full git SHA (40 hex characters; git rev-parse HEAD prints it)`,
-    );
-  }
-  checkImageReference(input.image, commit);
+  const commit = checkBuild(input.commit, input.image);
   const model = parseModelId(input.manifest.model);
   if (!model.pinned) {
     throw new AirlockError(

@@ -176,7 +176,7 @@ function checkOutputPaths(context: CommandContext, options: OptionValues): void 
 }
 
 /** Every result line of a run (outputs, each check), when its results file is still there. */
-function resultLines(report: EvalReport): CaseResult[] {
+export function resultLines(report: Pick<EvalReport, 'run'>): CaseResult[] {
   const file = report.run.resultsFile;
   if (file === undefined || !existsSync(file)) return [];
   return readFileSync(file, 'utf8')

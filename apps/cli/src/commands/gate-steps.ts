@@ -55,6 +55,15 @@ export async function lintStep(run: GateRun): Promise<StepOutcome> {
         }
       : {}),
   });
+  // A suite that cannot be read is not a verdict on the release: the gate could not run (exit 2).
+  const unreadable = sources.suites.flatMap((suite) => suite.issues);
+  if (unreadable.length > 0) {
+    throw new AirlockError(
+      'INVALID_INPUT',
+      `${unreadable.length} problem${unreadable.length === 1 ? '' : 's'} reading the eval suites`,
+      { issues: unreadable },
+    );
+  }
   const details = report.findings.map(
     (finding) =>
       `${finding.severity}: ${finding.file}:${finding.line}:${finding.column}: ${finding.message} [${finding.check}]`,
@@ -66,7 +75,7 @@ export async function lintStep(run: GateRun): Promise<StepOutcome> {
   if (!report.ok) {
     return {
       status: 'fail',
-      summary: `${errors} problem${errors === 1 ? '' : 's'} in ${run.manifestShown} (${against})`,
+      summary: `${errors} problem${errors === 1 ? '' : 's'} in ${run.manifestShown} or the files it names (${against})`,
       details,
     };
   }
@@ -186,6 +195,7 @@ export async function runSuite(
       ...(suite.tags ? { tags: suite.tags.join(',') } : {}),
       ...(typeof options.replay === 'string' ? { replay: options.replay } : {}),
       ...(typeof options.concurrency === 'string' ? { concurrency: options.concurrency } : {}),
+      ...(typeof options.repeat === 'string' ? { repeat: options.repeat } : {}),
       ...(typeof options.policy === 'string' ? { policy: options.policy } : {}),
     },
     resolve(context.config().root, suite.path),
@@ -215,6 +225,7 @@ export async function runSuite(
 /** The regression checks of every suite, together: quality, latency, cost and slices against the baselines. */
 export function regressionStep(
   executions: readonly { name: string; execution: SuiteExecution }[],
+  stage: GateStage,
 ): StepOutcome {
   const compared = executions.filter(({ execution }) => execution.gate.baseline !== undefined);
   if (compared.length === 0) {
@@ -234,7 +245,14 @@ export function regressionStep(
   for (const { name, execution } of compared) {
     const { gate } = execution;
     const checks = gate.checks.filter(isRegressionCheck);
-    const bad = checks.filter((check) => check.status === 'fail');
+    // An emergency fix is judged on quality; a cost or latency rise is reported, not blocking.
+    const tolerated = (check: GateCheck) =>
+      stage === 'emergency' && (check.id === 'cost' || check.id === 'p95-latency');
+    const bad = checks.filter((check) => check.status === 'fail' && !tolerated(check));
+    for (const check of checks.filter((check) => check.status === 'fail' && tolerated(check))) {
+      warned = true;
+      details.push(`${name} ${check.id} (allowed on the emergency path): ${check.summary}`);
+    }
     if (bad.length > 0) failed = true;
     if (checks.some((check) => check.status === 'warn')) warned = true;
     // Each failed check with its numbers goes to the details (warnings stay in the suite's report).
@@ -297,25 +315,49 @@ export function costStep(
       : config('deployed', deployed.release.model, deployed.release.fallbackModel);
   const monthly = manifest.traffic?.requests_per_month;
   const request = { inputTokens, outputTokens };
-  const diff = diffCosts(baseline ?? candidate, candidate, request, monthly ?? 0);
+  // The deployed release is priced for its own token shape when its runs were the baselines (a
+  // longer prompt costs more on the same model), else for the candidate's.
+  const baselineRuns = executions
+    .map(({ execution }) => execution.gate.baseline?.runId)
+    .flatMap((id) => (id === undefined ? [] : [context.evalRuns().getRun(id)]))
+    .filter((stored) => stored !== undefined && stored.metrics.results > 0);
+  const baselineResults = baselineRuns.reduce((sum, stored) => sum + (stored?.metrics.results ?? 0), 0);
+  const baselineRequest =
+    baselineResults === 0
+      ? request
+      : {
+          inputTokens:
+            baselineRuns.reduce((sum, stored) => sum + (stored?.metrics.tokens.input ?? 0), 0) /
+            baselineResults,
+          outputTokens:
+            baselineRuns.reduce((sum, stored) => sum + (stored?.metrics.tokens.output ?? 0), 0) /
+            baselineResults,
+        };
+  const diff = diffCosts(candidate, candidate, request, monthly ?? 0);
+  const before = baseline ? diffCosts(baseline, baseline, baselineRequest, monthly ?? 0).baseline : undefined;
   const cost: NonNullable<GateReport['cost']> = {
-    baselineModel: baseline ? diff.baseline.model : null,
+    baselineModel: before ? before.model : null,
     candidateModel: diff.candidate.model,
-    baselinePerRequestUsd: baseline ? diff.baseline.perRequest : null,
+    baselinePerRequestUsd: before ? before.perRequest : null,
     candidatePerRequestUsd: diff.candidate.perRequest,
     requestsPerMonth: monthly ?? null,
-    baselinePerMonthUsd: baseline && monthly !== undefined ? diff.baseline.perMonth : null,
+    baselinePerMonthUsd: before && monthly !== undefined ? before.perMonth : null,
     candidatePerMonthUsd: monthly === undefined ? null : diff.candidate.perMonth,
-    percentChange: baseline ? (diff.percentChange ?? null) : null,
+    percentChange:
+      before && before.perRequest > 0
+        ? ((diff.candidate.perRequest - before.perRequest) / before.perRequest) * 100
+        : null,
     inputTokens,
     outputTokens,
-    pricesNote: diff.pricesNote,
+    pricesNote: baseline ? diffCosts(baseline, candidate, request, 0).pricesNote : diff.pricesNote,
   };
   const details: string[] = [];
+  const warnings: string[] = [];
   const limit = manifest.regression.max_cost_increase_pct;
   if (cost.percentChange !== null && cost.percentChange > limit) {
-    details.push(
-      `the price per request rises ${cost.percentChange.toFixed(1)}% against ${deployed?.release.id}, over the +${limit}% limit`,
+    // An emergency fix is judged on quality; what it costs is reported, not blocking.
+    (run.stage === 'emergency' ? warnings : details).push(
+      `the cost per request rises ${cost.percentChange.toFixed(1)}% against ${deployed?.release.id}, over the +${limit}% limit${run.stage === 'emergency' ? ' (allowed on the emergency path)' : ''}`,
     );
   }
   const budget = manifest.budgets.monthly_usd_max;
@@ -335,9 +377,9 @@ export function costStep(
       : ` (${cost.percentChange === null ? 'no change' : `${cost.percentChange > 0 ? '+' : ''}${cost.percentChange.toFixed(1)}%`} against ${deployed?.release.id})`;
   return {
     outcome: {
-      status: details.length > 0 ? 'fail' : 'pass',
+      status: details.length > 0 ? 'fail' : warnings.length > 0 ? 'warn' : 'pass',
       summary: `${per}${month}${against}${budget === undefined ? '' : `; budget $${budget} / month`}`,
-      details,
+      details: [...details, ...warnings],
     },
     cost,
   };

@@ -1,9 +1,8 @@
-import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { AirlockError, ensureDirectory, isAirlockError, writeFileAtomic } from '@airlock/core';
 import type { Deployment, StateKey } from '@airlock/deploy-state';
 import {
-  type CaseResult,
   type GateDecision,
   type GateReport,
   type GateStage,
@@ -15,12 +14,12 @@ import {
   gateMarkdown,
   gateStages,
 } from '@airlock/evals';
-import { loadManifestSources, releaseIdOf } from '@airlock/registry';
+import { checkBuild, loadManifestSources, releaseIdOf } from '@airlock/registry';
 import type { CommandDefinition, OptionValues } from '../command.ts';
 import type { CommandContext } from '../context.ts';
 import { refOf } from './deploy-release.ts';
 import { keyOf, rollbackOptions, where } from './environment.ts';
-import type { SuiteExecution } from './eval.ts';
+import { resultLines, type SuiteExecution } from './eval.ts';
 import {
   costStep,
   datasetsStep,
@@ -114,12 +113,23 @@ class StepRunner {
   }
 }
 
+/** The rollback flags, said to be canary's (a rollback is what a failing canary stage does). */
+const canaryRollbackOptions = Object.fromEntries(
+  Object.entries(rollbackOptions).map(([name, spec]) => [
+    name,
+    { ...spec, description: `canary: ${spec.description}` },
+  ]),
+);
+
 /** The current deployment of the environment, or null when nothing was ever recorded there. */
-async function deployedIn(context: CommandContext, key: StateKey): Promise<Deployment | null> {
+async function deployedIn(
+  context: CommandContext,
+  key: StateKey,
+): Promise<{ deployed: Deployment | null; exists: boolean }> {
   try {
-    return (await context.deployState().read(key)).state.current;
+    return { deployed: (await context.deployState().read(key)).state.current, exists: true };
   } catch (error) {
-    if (isAirlockError(error) && error.code === 'STATE_MISSING') return null;
+    if (isAirlockError(error) && error.code === 'STATE_MISSING') return { deployed: null, exists: false };
     throw error;
   }
 }
@@ -140,15 +150,6 @@ async function emergencyNotices(context: CommandContext, feature: string): Promi
     });
 }
 
-function resultsOf(execution: SuiteExecution): CaseResult[] {
-  const file = execution.resultsFile;
-  if (!existsSync(file)) return [];
-  return readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .map((line) => JSON.parse(line) as CaseResult);
-}
-
 function decide(runner: StepRunner, rolloutHold: boolean): GateDecision {
   if (runner.stopped) return runner.stopped.decision;
   if (runner.steps.some((step) => step.status === 'fail')) return 'blocked';
@@ -161,7 +162,9 @@ function reasonsOf(runner: StepRunner): string[] {
   for (const step of runner.steps) {
     if (step.status === 'fail' && !runner.stopped?.reason.startsWith(`${step.name}:`)) {
       reasons.push(`${step.name}: ${step.summary}`);
-      for (const detail of step.details.slice(0, 8)) reasons.push(`  ${detail}`);
+      for (const detail of step.details.slice(0, 12)) reasons.push(`  ${detail}`);
+      if (step.details.length > 12)
+        reasons.push(`  … and ${step.details.length - 12} more (in the step's details)`);
     }
     if (step.status === 'warn') reasons.push(`(warning) ${step.name}: ${step.summary}`);
   }
@@ -212,7 +215,7 @@ function writeReports(
       suites: executions.map(({ name, execution }) => ({
         name,
         report: execution.report,
-        results: resultsOf(execution),
+        results: resultLines(execution.report),
       })),
       cost: gateCostLines(report.cost),
     }),
@@ -228,12 +231,12 @@ export const gateCommand: CommandDefinition = {
   summary: 'the release gate for a stage: lint, datasets, evals, cost, regression → deploy (0) / blocked (1)',
   description:
     'Runs, in order, each with a pass / fail / skipped line and its time: policy lint of the manifest\n' +
-    '(against the release deploy state says runs in --env), datasets exactly as pinned and valid\n' +
-    'against their schema, the eval suites of the stage (pre-merge: smoke; staging: full, adversarial,\n' +
-    'slices and budgets; emergency: smoke and adversarial only, recorded in the audit log), the cost\n' +
-    'change against the deployed release, and the regression check against each suite’s baseline (the\n' +
-    'deployed release’s stored run, else the manifest’s baseline file). --stage canary judges the\n' +
-    'rollout’s current stage from a metrics window instead, and promotes or rolls back.\n' +
+    '(compared with the release that deploy state records as running in --env), datasets exactly as\n' +
+    'pinned and valid against their schema, the manifest’s eval suites whose `stages` include this\n' +
+    'stage (thresholds, errors, budgets), the cost change against the deployed release, and the\n' +
+    'regression check against each suite’s baseline (the deployed release’s stored run, else the\n' +
+    'manifest’s baseline file). An emergency gate is recorded in the audit log. --stage canary judges\n' +
+    'the rollout’s current stage from a metrics window instead, and promotes or rolls back.\n' +
     'Writes report.json, summary.md (also to $GITHUB_STEP_SUMMARY), junit.xml and report.html.\n' +
     'Exit 0 deploy, 1 blocked, 2 could not run, 3 halted, 9 hold (canary: wait and ask again).',
   options: {
@@ -256,7 +259,8 @@ export const gateCommand: CommandDefinition = {
     reports: {
       type: 'string',
       valueName: 'dir',
-      description: 'where the reports go (default .airlock/reports/<feature>-<stage>/ in the project)',
+      description:
+        'where the reports go (default .airlock/reports/<feature>-<stage>/ in the project; a --manifest other than features/<feature>.yaml adds its name)',
     },
     record: {
       type: 'boolean',
@@ -283,7 +287,12 @@ export const gateCommand: CommandDefinition = {
       valueName: 'file',
       description: 'canary: the metrics window (airlock rollout metrics)',
     },
-    ...rollbackOptions,
+    ...canaryRollbackOptions,
+    repeat: {
+      type: 'string',
+      valueName: 'n',
+      description: 'run each case n times (non-determinism; gives a small suite the power to see a drop)',
+    },
     replay: { type: 'string', valueName: 'cassette', description: 'answer every suite from a cassette' },
     concurrency: { type: 'string', valueName: 'n', description: 'calls in flight per suite (default 8)' },
     policy: {
@@ -318,11 +327,11 @@ export const gateCommand: CommandDefinition = {
       ...options,
       env: typeof options.env === 'string' ? options.env : 'production',
     });
+    const defaultManifest = join(config.root, 'features', `${feature}.yaml`);
     const manifestPath =
-      typeof options.manifest === 'string'
-        ? resolve(context.io.cwd, options.manifest)
-        : join(config.root, 'features', `${feature}.yaml`);
+      typeof options.manifest === 'string' ? resolve(context.io.cwd, options.manifest) : defaultManifest;
     checkFlags(stage, options);
+    const directory = reportsDirectory(context, options, { feature, stage, manifestPath, defaultManifest });
     const sources = loadManifestSources(manifestPath, { root: config.root, cwd: context.io.cwd });
     if (sources.manifest.feature !== feature) {
       throw new AirlockError(
@@ -335,7 +344,13 @@ export const gateCommand: CommandDefinition = {
       stage === 'emergency' || stage === 'canary' || options.record === true
         ? context.actor(options.actor)
         : actorIfKnown(context, options);
-    const deployed = await deployedIn(context, key);
+    const { deployed, exists } = await deployedIn(context, key);
+    if (options.record === true && !exists && options.init !== true) {
+      throw new AirlockError(
+        'STATE_MISSING',
+        `no deploy state for ${where(key)}: for its first deploy add --init (checked before the suites run)`,
+      );
+    }
     const run: GateRun = {
       context,
       options,
@@ -387,7 +402,7 @@ export const gateCommand: CommandDefinition = {
         cost = step.cost;
         return step.outcome;
       });
-      await runner.run('regression', 'regression', () => regressionStep(executions));
+      await runner.run('regression', 'regression', () => regressionStep(executions, stage));
     }
     let decision = decide(runner, rollout?.decision === 'hold');
     if (stage === 'staging' && options.record === true) {
@@ -466,10 +481,6 @@ export const gateCommand: CommandDefinition = {
         },
       });
     }
-    const directory =
-      typeof options.reports === 'string'
-        ? resolve(context.io.cwd, options.reports)
-        : join(config.root, '.airlock', 'reports', `${feature}-${stage}`);
     const written = writeReports(context, directory, report, executions);
     const words: Record<GateDecision, string> = {
       deploy: output.green(output.bold('DEPLOY')),
@@ -478,7 +489,7 @@ export const gateCommand: CommandDefinition = {
       halted: output.red(output.bold('HALTED')),
       hold: output.yellow(output.bold('HOLD')),
     };
-    output.result(report, () => [
+    output.result({ ...report, reports: written }, () => [
       '',
       `${words[decision]} ${run.candidateId} (${stage}, ${(report.durationMs / 1000).toFixed(1)} s)`,
       ...report.reasons.map((reason) => `  ${reason}`),
@@ -507,8 +518,14 @@ function checkFlags(stage: GateStage, options: OptionValues): void {
         '--record records a release that passed the staging gate: use it with --stage staging',
       );
     }
-    required('commit', options.commit);
-    required('image', options.image);
+    if (typeof options.commit !== 'string' || typeof options.image !== 'string') {
+      throw new AirlockError(
+        'INVALID_INPUT',
+        '--record needs --commit <full sha> and --image <ref> (the build that carries the release)',
+      );
+    }
+    // Checked now, not after the suites have run: a full SHA, and an image tagged with it.
+    checkBuild(options.commit, options.image);
   }
   if (stage === 'emergency' && (typeof options.reason !== 'string' || options.reason.trim() === '')) {
     throw new AirlockError(
@@ -516,10 +533,49 @@ function checkFlags(stage: GateStage, options: OptionValues): void {
       '--stage emergency needs --reason "<why>" (it is recorded in the audit log)',
     );
   }
-  if (stage === 'canary') required('metrics', options.metrics);
-  else if (options.metrics !== undefined) {
+  if (stage === 'canary' && typeof options.metrics !== 'string') {
+    throw new AirlockError(
+      'INVALID_INPUT',
+      '--stage canary needs --metrics <window.json> (airlock rollout metrics --env <env> --out window.json writes one)',
+    );
+  }
+  if (stage !== 'canary' && options.metrics !== undefined) {
     throw new AirlockError('INVALID_INPUT', '--metrics is for --stage canary (a rollout window)');
   }
+  if (stage !== 'emergency' && options.reason !== undefined) {
+    throw new AirlockError('INVALID_INPUT', '--reason is for --stage emergency');
+  }
+}
+
+/**
+ * Where the reports go: --reports, else .airlock/reports/<feature>-<stage>/, plus the manifest's
+ * name when it is not the feature's own (a candidate's reports never overwrite the release's).
+ * Refused before anything runs when it is a file.
+ */
+function reportsDirectory(
+  context: CommandContext,
+  options: OptionValues,
+  name: { feature: string; stage: GateStage; manifestPath: string; defaultManifest: string },
+): string {
+  const root = context.config().root;
+  let directory: string;
+  if (typeof options.reports === 'string') directory = resolve(context.io.cwd, options.reports);
+  else {
+    const suffix =
+      name.manifestPath === name.defaultManifest
+        ? ''
+        : `-${relative(root, name.manifestPath)
+            .replace(/\.ya?ml$/, '')
+            .replace(/[^A-Za-z0-9._-]+/g, '-')}`;
+    directory = join(root, '.airlock', 'reports', `${name.feature}-${name.stage}${suffix}`);
+  }
+  if (existsSync(directory) && !statSync(directory).isDirectory()) {
+    throw new AirlockError(
+      'INVALID_INPUT',
+      `--reports ${shown(context, directory)} is a file; give a folder`,
+    );
+  }
+  return directory;
 }
 
 /** Canary: judge the rollout's current stage, and promote or roll back through deploy state. */
