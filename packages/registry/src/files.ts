@@ -133,7 +133,14 @@ export type FeatureManifest = z.output<typeof featureManifestSchema>;
 export const lintSuiteSchema = z.looseObject({
   /** Rows of a JSONL file (relative to the suite) that are cases too. */
   dataset: z.string().min(1).optional(),
+  defaults: z.looseObject({ tags: z.array(z.string()).default([]) }).optional(),
   cases: z
-    .array(z.looseObject({ id: z.string().optional(), vars: z.record(z.string(), z.unknown()).default({}) }))
+    .array(
+      z.looseObject({
+        id: z.string().optional(),
+        vars: z.record(z.string(), z.unknown()).default({}),
+        tags: z.array(z.string()).default([]),
+      }),
+    )
     .default([]),
 });

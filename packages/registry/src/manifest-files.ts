@@ -21,6 +21,7 @@ export interface LintCase {
   column: number;
   /** The file the case is in, when not the suite file (a suite's `dataset:` rows). */
   file?: string;
+  tags?: string[];
 }
 
 export interface SourceFile {
@@ -69,16 +70,19 @@ function jsonlCases(text: string, display: string): LintCase[] {
       record.vars && typeof record.vars === 'object'
         ? (record.vars as Record<string, unknown>)
         : Object.fromEntries(Object.entries(record).filter(([key]) => !metaKeys.has(key)));
-    return { id: String(record.id ?? `line ${row.line}`), vars, line: row.line, column: 1 };
+    const tags = Array.isArray(record.tags) ? record.tags.map(String) : [];
+    return { id: String(record.id ?? `line ${row.line}`), vars, tags, line: row.line, column: 1 };
   });
 }
 
 /** A YAML suite's cases, and the rows of the JSONL dataset it draws cases from (`dataset:`). */
 function yamlCases(text: string, display: string, absolutePath: string): LintCase[] {
   const suite = parseYamlDocument(text, { file: display, schema: lintSuiteSchema });
+  const defaultTags = suite.defaults?.tags ?? [];
   const inline = suite.cases.map((item, index) => {
     const position = yamlPositionOf(text, ['cases', index]);
-    return { id: item.id ?? `case ${index + 1}`, vars: item.vars, ...position };
+    const tags = [...defaultTags, ...item.tags];
+    return { id: item.id ?? `case ${index + 1}`, vars: item.vars, tags, ...position };
   });
   if (suite.dataset === undefined) return inline;
   const dataset = resolve(dirname(absolutePath), suite.dataset);
@@ -88,7 +92,11 @@ function yamlCases(text: string, display: string, absolutePath: string): LintCas
     throw new AirlockError('INVALID_INPUT', formatSourceIssue(issue), { issues: [issue] });
   }
   const shown = join(dirname(display), suite.dataset);
-  const rows = jsonlCases(readFileSync(dataset, 'utf8'), shown).map((row) => ({ ...row, file: shown }));
+  const rows = jsonlCases(readFileSync(dataset, 'utf8'), shown).map((row) => ({
+    ...row,
+    file: shown,
+    tags: [...defaultTags, ...(row.tags ?? [])],
+  }));
   return [...rows, ...inline];
 }
 

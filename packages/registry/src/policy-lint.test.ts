@@ -128,6 +128,54 @@ describe('policy lint', () => {
     database.close();
   });
 
+  it('reports a dataset row once however many suites draw on it, and only the rows a suite’s tags pick', async () => {
+    const { root, registry, database } = await project();
+    writeFileSync(
+      join(root, 'datasets', 'golden.jsonl'),
+      '{"id":"a","question":"refund?","locale":"en","tags":["smoke"]}\n{"id":"b","question":"hi?","tags":[]}\n',
+    );
+    writeFileSync(join(root, 'evals', 'smoke.yaml'), 'dataset: ../datasets/golden.jsonl\n');
+    writeFileSync(join(root, 'evals', 'full.yaml'), 'dataset: ../datasets/golden.jsonl\n');
+    const manifest = (smokeTags: string) =>
+      goodManifest.replace(
+        '  - name: smoke\n    path: evals/smoke.yaml\n',
+        `  - name: smoke\n    path: evals/smoke.yaml\n${smokeTags}  - name: full\n    path: evals/full.yaml\n`,
+      );
+    writeFileSync(join(root, 'features', 'support-bot.yaml'), manifest(''));
+    const both = await lintManifest(
+      registry,
+      loadManifestSources('features/support-bot.yaml', { root, cwd: root }),
+      {
+        day: '2026-11-22',
+      },
+    );
+    expect(both.findings.map((finding) => `${finding.file}:${finding.line}`)).toEqual([
+      'datasets/golden.jsonl:2',
+    ]);
+
+    // Only the full suite runs row b; the smoke suite picks row a, which renders.
+    writeFileSync(
+      join(root, 'evals', 'full.yaml'),
+      'dataset: ../datasets/golden.jsonl\ndefaults: { tags: [smoke] }\n',
+    );
+    writeFileSync(
+      join(root, 'features', 'support-bot.yaml'),
+      manifest('    tags: [smoke]\n').replace(
+        '  - name: full\n    path: evals/full.yaml\n',
+        '  - name: full\n    path: evals/full.yaml\n    tags: [nightly]\n',
+      ),
+    );
+    const picked = await lintManifest(
+      registry,
+      loadManifestSources('features/support-bot.yaml', { root, cwd: root }),
+      {
+        day: '2026-11-22',
+      },
+    );
+    expect(picked.findings).toEqual([]);
+    database.close();
+  });
+
   it('reports a malformed manifest at its line and column', async () => {
     const { root, database } = await project();
     writeFileSync(

@@ -81,7 +81,17 @@ export async function lintManifest(
     where: { file: string; line: number; column: number },
     message: string,
     severity: LintFinding['severity'] = 'error',
-  ) => findings.push({ check, severity, ...where, message });
+  ) => {
+    // Two suites drawing on one dataset would report its rows twice.
+    const duplicate = findings.some(
+      (finding) =>
+        finding.file === where.file &&
+        finding.line === where.line &&
+        finding.column === where.column &&
+        finding.message === message,
+    );
+    if (!duplicate) findings.push({ check, severity, ...where, message });
+  };
 
   for (const problem of await registry.deployProblems(manifest.model, manifest.risk_tier, options.day)) {
     add('model', at(['model']), problem);
@@ -105,8 +115,11 @@ export async function lintManifest(
     add('prompt', at(['prompt']), error.message);
   }
   if (messages) {
-    for (const suite of sources.suites) {
+    for (const [index, suite] of sources.suites.entries()) {
+      // The manifest's `tags` pick the cases that run: only those must render.
+      const tags = manifest.eval_suites[index]?.tags;
       for (const item of suite.cases) {
+        if (tags && !tags.some((tag) => item.tags?.includes(tag))) continue;
         const missing = missingVariables(messages, item.vars);
         if (missing.length > 0) {
           add(
