@@ -234,12 +234,13 @@ describe('airlock gate', () => {
     expect(reports.code).toBe(2);
     expect(reports.stderr).toContain('--reports not-a-folder is a file; give a folder');
     const canary = await run('gate', 'support-bot', '--stage', 'canary');
+    expect(canary.code).toBe(2);
     expect(canary.stderr).toContain('--stage canary needs --metrics <window.json>');
     // A suite that cannot be read: the gate could not run (not "blocked"), at the file's line.
     writeFileSync(join(cwd, 'evals/adversarial.yaml'), 'cases:\n  - id: x\n    vars: [unclosed\n');
     const unreadable = await run('gate', 'support-bot', '--stage', 'staging');
     expect(unreadable.code).toBe(2);
-    expect(unreadable.stdout).toMatch(/✗ policy lint .* 1 problem reading the eval suites/);
+    expect(unreadable.stdout).toMatch(/✗ policy lint .* 1 file the manifest names could not be read/);
     expect(unreadable.stdout).toMatch(/ {4}evals\/adversarial\.yaml:4:1: invalid YAML/);
     expect(local.requests()).toBe(before);
   });
@@ -247,47 +248,73 @@ describe('airlock gate', () => {
   it('lets an emergency fix through when it costs more than the +10% limit (a warning), where staging blocks it', {
     timeout: 120_000,
   }, async () => {
-    const { run, report } = await project();
-    // The trimmed prompt went out (its pre-merge runs are stored under its release id).
-    await run('gate', 'support-bot', '--stage', 'pre-merge', '--manifest', 'candidates/support-bot.yaml');
-    const recorded = await run(
-      'deploy',
-      'record',
-      '--env',
-      'production',
-      '--release',
-      'candidates/support-bot.yaml',
+    const { cwd, run, report } = await project();
+    const image = `ghcr.io/acme/support-bot:${commitOf(5).slice(0, 12)}`;
+    const staged = await run(
+      'gate',
+      'support-bot',
+      '--stage',
+      'staging',
+      '--record',
+      '--init',
       '--commit',
       commitOf(5),
       '--image',
-      `ghcr.io/acme/support-bot:${commitOf(5).slice(0, 12)}`,
-      '--init',
+      image,
     );
-    expect(recorded.code, recorded.stderr).toBe(0);
-    // Restoring the refund fact: better answers, a longer prompt (+10.5% per call).
+    expect(staged.code, staged.stdout).toBe(0);
+    expect(report('support-bot-staging').recorded).toEqual({
+      environment: 'production',
+      seq: 1,
+      changed: true,
+    });
+    // The fix: one more fact in the prompt (data residency), so every call is ~16% longer.
+    const prompt = readFileSync(join(cwd, 'prompts/support-answer.yaml'), 'utf8').replace(
+      '      Facts:\n',
+      '      Facts:\n      - Your data is stored in the European Union only, in our Frankfurt and Dublin regions, encrypted at rest with keys rotated every 90 days, and backed up nightly to a second region for 35 days. [topics: where is my data, data residency, stockage, speicherort]\n',
+    );
+    writeFileSync(join(cwd, 'candidates/support-answer-residency.yaml'), prompt);
+    expect((await run('registry', 'publish', 'candidates/support-answer-residency.yaml')).code).toBe(0);
+    writeFileSync(
+      join(cwd, 'candidates/residency.yaml'),
+      readFileSync(join(cwd, 'features/support-bot.yaml'), 'utf8').replace(
+        'prompt: support-answer@1',
+        'prompt: support-answer@3',
+      ),
+    );
     const emergency = await run(
       'gate',
       'support-bot',
       '--stage',
       'emergency',
+      '--manifest',
+      'candidates/residency.yaml',
       '--reason',
-      'INC-7: restore the refund fact',
+      'INC-7: regulator asks where data lives',
     );
     expect(emergency.code, emergency.stdout).toBe(0);
-    const steps = report('support-bot-emergency').steps;
+    const steps = report('support-bot-emergency-candidates-residency').steps;
     const regression = steps.find((step: { id: string }) => step.id === 'regression');
     expect(regression.status).toBe('warn');
+    // Compared with the runs that let the deployed release through staging (from the audit log).
+    expect(regression.summary).toMatch(/^smoke: 100\.0% → 100\.0% on 12 paired cases/);
     expect(regression.details.join('\n')).toMatch(
-      /smoke cost \(allowed on the emergency path\): cost per 1k requests \$1\.1673 → \$1\.2898 \(\+10\.5%/,
+      /smoke cost \(allowed on the emergency path\): cost per 1k requests \$1\.2898 → \$1\.\d+ \(\+1\d\.\d%/,
     );
-    expect(steps.find((step: { id: string }) => step.id === 'cost').summary).toMatch(
-      /\+10\.\d% against gpt-4o\/2024-11-20\/v2/,
+    const cost = steps.find((step: { id: string }) => step.id === 'cost');
+    expect(cost.status).toBe('warn');
+    expect(cost.summary).toMatch(/\(\+1\d\.\d% against gpt-4o\/2024-11-20\/v1\)/);
+    const staging = await run(
+      'gate',
+      'support-bot',
+      '--stage',
+      'staging',
+      '--manifest',
+      'candidates/residency.yaml',
     );
-    const staging = await run('gate', 'support-bot', '--stage', 'staging');
     expect(staging.code).toBe(1);
-    expect(staging.stdout).toMatch(
-      /✗ regression .* smoke: 75\.0% → 100\.0% on 12 paired cases \(0 regressed, 3 improved.*cost failed/,
-    );
+    expect(staging.stdout).toMatch(/✗ cost vs deployed .*\(\+1\d\.\d% against gpt-4o\/2024-11-20\/v1\)/);
+    expect(staging.stdout).toMatch(/✗ regression .* cost failed/);
   });
 
   it('runs the emergency path on smoke and adversarial only, records it, and the next normal gate says so until staging passes', {

@@ -1,10 +1,10 @@
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { temporaryDirectory } from '@airlock/vitest-config/temp-dir';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { AirlockError } from './errors.ts';
-import { ensureDirectory, readYamlFile, writeFileAtomic } from './files.ts';
+import { ensureDirectory, readYamlFile, writeFileAtomic, writeFilesAtomic } from './files.ts';
 
 const folder = () => temporaryDirectory('airlock-core-');
 
@@ -67,5 +67,27 @@ describe('ensureDirectory', () => {
     expect(() => ensureDirectory('/proc/airlock-nope/deeper')).toThrowError(
       expect.objectContaining({ code: 'PRECONDITION_FAILED' }),
     );
+  });
+});
+
+describe('writeFilesAtomic', () => {
+  it('writes every file, or — when one target is a folder — none of them', () => {
+    const folder = temporaryDirectory('airlock-files-');
+    writeFileSync(join(folder, 'a.txt'), 'old a');
+    writeFilesAtomic([
+      { path: join(folder, 'a.txt'), data: 'new a' },
+      { path: join(folder, 'b.txt'), data: 'new b' },
+    ]);
+    expect(readFileSync(join(folder, 'a.txt'), 'utf8')).toBe('new a');
+    expect(readFileSync(join(folder, 'b.txt'), 'utf8')).toBe('new b');
+    mkdirSync(join(folder, 'c.txt'));
+    expect(() =>
+      writeFilesAtomic([
+        { path: join(folder, 'a.txt'), data: 'newer a' },
+        { path: join(folder, 'c.txt'), data: 'c' },
+      ]),
+    ).toThrow(/c\.txt is a folder/);
+    expect(readFileSync(join(folder, 'a.txt'), 'utf8')).toBe('new a');
+    expect(readdirSync(folder).sort()).toEqual(['a.txt', 'b.txt', 'c.txt']);
   });
 });

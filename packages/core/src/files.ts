@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import {
   closeSync,
+  existsSync,
   fsyncSync,
   linkSync,
   mkdirSync,
@@ -138,6 +139,39 @@ export function writeFileAtomic(
     rmSync(temporary, { force: true });
   }
   syncDirectory(dirname(path));
+}
+
+/**
+ * Writes several files as one step as far as can be: every file's bytes go to a temporary file
+ * first (a full disk or a target that is a folder fails here, before any target changes), and
+ * only then are they renamed over their targets. Used for report sets that must not be mixed.
+ */
+export function writeFilesAtomic(files: readonly { path: string; data: string | Uint8Array }[]): void {
+  for (const { path } of files) {
+    if (existsSync(path) && statSync(path).isDirectory()) {
+      throw new AirlockError('INVALID_INPUT', `${path} is a folder; cannot write a file there`, {
+        context: { path },
+      });
+    }
+  }
+  const staged: { temporary: string; path: string }[] = [];
+  try {
+    for (const { path, data } of files) {
+      const temporary = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+      const descriptor = openSync(temporary, 'wx', 0o644);
+      staged.push({ temporary, path });
+      try {
+        writeSync(descriptor, typeof data === 'string' ? Buffer.from(data) : data);
+        fsyncSync(descriptor);
+      } finally {
+        closeSync(descriptor);
+      }
+    }
+    for (const { temporary, path } of staged) renameSync(temporary, path);
+  } finally {
+    for (const { temporary } of staged) rmSync(temporary, { force: true });
+  }
+  for (const directory of new Set(files.map(({ path }) => dirname(path)))) syncDirectory(directory);
 }
 
 /** Makes a rename durable: the directory entry itself is flushed. */

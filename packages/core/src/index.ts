@@ -18,7 +18,13 @@ export {
   type SourceIssue,
 } from './errors.ts';
 /** Reading user YAML files, creating folders and writing files atomically. */
-export { ensureDirectory, readYamlFile, type WriteFileAtomicOptions, writeFileAtomic } from './files.ts';
+export {
+  ensureDirectory,
+  readYamlFile,
+  type WriteFileAtomicOptions,
+  writeFileAtomic,
+  writeFilesAtomic,
+} from './files.ts';
 /** Typed ids: SHA-256 digests, request ids, time-sortable ids. */
 export {
   type Brand,

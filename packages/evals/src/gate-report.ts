@@ -79,6 +79,8 @@ export interface GateReport {
     reasons: string[];
     action: string | null;
   } | null;
+  /** `--record`: what was recorded in deploy state (changed: false when it already ran there). */
+  recorded: { environment: string; seq: number; changed: boolean } | null;
   actor: string | null;
   startedAt: string;
   durationMs: number;

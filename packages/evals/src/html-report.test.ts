@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { baselineFromRun, decideGate, defaultGatePolicy } from './gate.ts';
-import { htmlReport } from './html-report.ts';
+import { gateHtmlReport, htmlReport } from './html-report.ts';
 import { createMetricsAccumulator } from './metrics.ts';
 import { evalReport } from './reports.ts';
 import type { CaseResult, EvalRun, StoredOutcome } from './types.ts';
@@ -370,5 +370,51 @@ describe('htmlReport', () => {
     expect(page.match(/<tr class="case"/g)).toHaveLength(2000);
     expect(page.match(/<tr class="case" data-status="fail"/g)).toHaveLength(200);
     expect(page).toContain('2000 of 2000 cases shown');
+  });
+});
+
+describe('gateHtmlReport', () => {
+  const hostile = 'id="decision" <img src=x onerror=alert(1)> aria-labelledby="x"';
+  const suites = [
+    {
+      name: 'smoke',
+      report: reportOf([result('a', 'pass'), result('b', 'fail', { output: hostile })], { gate: true }),
+      results: [result('a', 'pass'), result('b', 'fail', { output: hostile })],
+    },
+    {
+      name: 'full',
+      report: reportOf([result('c', 'pass')], { gate: true, run: { id: 'run_full' } }),
+      results: [result('c', 'pass')],
+    },
+  ];
+  const page = (decision: 'blocked' | 'hold' = 'blocked') =>
+    gateHtmlReport({
+      title: 'Release gate: support-bot · staging',
+      facts: [['Feature', 'support-bot']],
+      decision,
+      reasons: ['suite smoke: 1/2 passed'],
+      steps: [{ name: 'suite smoke', status: 'fail', durationMs: 12, summary: '1/2 passed' }],
+      suites,
+      cost: ['cost / request: $0.001'],
+    });
+
+  it('gives every suite its own ids (each id once, every reference resolves) and escapes outputs', () => {
+    const html = page();
+    const ids = [...html.matchAll(/\bid="([^"]+)"/g)].map((match) => match[1]);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const match of html.matchAll(/aria-(?:labelledby|describedby)="([^"]+)"/g)) {
+      for (const id of (match[1] ?? '').split(' ')) expect(ids).toContain(id);
+    }
+    expect(html).not.toContain('<img src=x');
+    expect(html).toContain('id=&quot;decision&quot; &lt;img src=x');
+    // Failing cases of every suite first, named by suite.
+    expect(html.indexOf('smoke › b')).toBeLessThan(html.indexOf('smoke › a'));
+    expect(html).toContain('full › c');
+  });
+
+  it('shows a hold as neither deploy nor blocked', () => {
+    const html = page('hold');
+    expect(section(html, 'decision')).toContain('class="decision ungated"');
+    expect(section(html, 'decision')).toContain('Decision: Hold');
   });
 });

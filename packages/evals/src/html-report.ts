@@ -716,7 +716,17 @@ const decisionWords: Record<GateHtmlInput['decision'], string> = {
 
 /** Gives a suite's sections their own ids, so several suites can share one page. */
 function scoped(section: Html, prefix: string): Html {
-  return asMarkup(section[markup].replace(/\b(id|aria-labelledby)="([^"]+)"/g, `$1="${prefix}-$2"`));
+  // Only our own attributes can match: text from outputs reaches the page with `"` escaped.
+  return asMarkup(
+    section[markup].replace(
+      /\b(id|aria-labelledby|aria-describedby)="([^"]+)"/g,
+      (_, name: string, ids: string) =>
+        `${name}="${ids
+          .split(' ')
+          .map((id) => `${prefix}-${id}`)
+          .join(' ')}"`,
+    ),
+  );
 }
 
 function stepsSection(steps: readonly GateStepView[]): Html {
@@ -752,7 +762,9 @@ export function gateHtmlReport(input: GateHtmlInput): string {
   );
   views.sort((a, b) => a.passFraction - b.passFraction);
   const resultCount = input.suites.reduce((sum, suite) => sum + suite.results.length, 0);
-  const negative = input.decision !== 'deploy';
+  const negative = input.decision !== 'deploy' && input.decision !== 'hold';
+  const look = input.decision === 'hold' ? 'ungated' : negative ? 'blocked' : 'deploy';
+  const mark = input.decision === 'hold' ? '⏸' : negative ? '✗' : '✓';
   const suiteSections = input.suites.map((suite, index) => {
     const { report } = suite;
     const gate = report.gate ?? report.run.gate;
@@ -772,8 +784,8 @@ ${scoped(costSection(report), `s${index + 1}`)}
 <dl class="facts-list">${input.facts.map(([name, value]) => html`<div><dt>${name}</dt><dd>${value}</dd></div>`)}</dl>
 </header>
 <main>
-<section id="decision" class="decision ${negative ? 'blocked' : 'deploy'}" aria-labelledby="decision-heading">
-<h2 id="decision-heading"><span aria-hidden="true">${negative ? '✗' : '✓'}</span> Decision: ${decisionWords[input.decision]}</h2>
+<section id="decision" class="decision ${look}" aria-labelledby="decision-heading">
+<h2 id="decision-heading"><span aria-hidden="true">${mark}</span> Decision: ${decisionWords[input.decision]}</h2>
 ${input.reasons.length > 0 ? html`<ul class="reasons">${input.reasons.map((reason) => html`<li class="reason-item">${reason}</li>`)}</ul>` : html`<p>Every step passed.</p>`}
 </section>
 ${stepsSection(input.steps)}

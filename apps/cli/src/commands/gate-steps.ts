@@ -3,7 +3,7 @@
 // gate.ts turns that into "could not run", or "halted").
 import { existsSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
-import { AirlockError, isAirlockError } from '@airlock/core';
+import { AirlockError, isAirlockError, yamlPositionOf } from '@airlock/core';
 import { type CostConfig, diffCosts } from '@airlock/cost';
 import { pinPathFor, validateRows } from '@airlock/datasets';
 import type { Deployment, StateKey } from '@airlock/deploy-state';
@@ -56,11 +56,19 @@ export async function lintStep(run: GateRun): Promise<StepOutcome> {
       : {}),
   });
   // A suite that cannot be read is not a verdict on the release: the gate could not run (exit 2).
-  const unreadable = sources.suites.flatMap((suite) => suite.issues);
+  const unreadable = [
+    ...sources.suites.flatMap((suite) => suite.issues),
+    // A baseline, row schema or rollout policy that is not there: nothing to judge against.
+    ...sources.missing.map((missing) => ({
+      file: sources.file,
+      ...yamlPositionOf(sources.text, missing.path),
+      message: `${missing.file} does not exist`,
+    })),
+  ];
   if (unreadable.length > 0) {
     throw new AirlockError(
       'INVALID_INPUT',
-      `${unreadable.length} problem${unreadable.length === 1 ? '' : 's'} reading the eval suites`,
+      `${unreadable.length} file${unreadable.length === 1 ? '' : 's'} the manifest names could not be read`,
       { issues: unreadable },
     );
   }
@@ -150,20 +158,23 @@ export function suitesFor(manifest: FeatureManifest, stage: GateStage): FeatureM
  * What a suite is compared with: the stored run of the same suite for the release that is
  * deployed (main's numbers as they were gated), else the manifest's baseline file.
  */
-export function baselineFor(run: GateRun, suite: FeatureManifest['eval_suites'][number]): string | undefined {
+export async function baselineFor(
+  run: GateRun,
+  suite: FeatureManifest['eval_suites'][number],
+): Promise<string | undefined> {
   const { context, deployed } = run;
   if (deployed) {
-    const previous = context
-      .evalRuns()
-      .listRuns({ feature: run.feature, limit: 500 })
-      .find(
-        (stored) =>
-          stored.release === deployed.release.id &&
-          stored.suite.name === suiteRunName(run, suite) &&
-          !stored.interrupted &&
-          stored.metrics.errors === 0,
-      );
-    if (previous) return previous.id;
+    // The runs that let the deployed release through its staging gate (the audit log keeps
+    // them), not whatever ran last under its id: a failing PR's run must not become the bar.
+    const passes = await context.registry().auditLog({ subject: run.feature, action: 'gate.pass' });
+    const pass = passes
+      .filter((entry) => (entry.details as { release?: string }).release === deployed.release.id)
+      .at(-1);
+    const name = suiteRunName(run, suite);
+    for (const id of (pass?.details as { runs?: string[] } | undefined)?.runs ?? []) {
+      const stored = context.evalRuns().getRun(id);
+      if (stored && stored.suite.name === name && !stored.interrupted) return stored.id;
+    }
   }
   if (suite.baseline !== undefined) return shown(context, resolve(context.config().root, suite.baseline));
   return undefined;
@@ -184,7 +195,7 @@ export async function runSuite(
   suite: FeatureManifest['eval_suites'][number],
 ): Promise<{ outcome: StepOutcome; execution: SuiteExecution }> {
   const { context, options } = run;
-  const baseline = baselineFor(run, suite);
+  const baseline = await baselineFor(run, suite);
   const execution = await executeSuite(
     context,
     {
@@ -215,7 +226,6 @@ export async function runSuite(
         ...failed.map((check) => `${check.id}: ${check.summary}`),
         ...execution.outcomes
           .filter((outcome) => outcome.passFraction < 1)
-          .slice(0, 12)
           .map((outcome) => `case ${outcome.caseId}: ${outcome.detail ?? 'failed'}`),
       ],
     },
@@ -333,7 +343,22 @@ export function costStep(
             baselineRuns.reduce((sum, stored) => sum + (stored?.metrics.tokens.output ?? 0), 0) /
             baselineResults,
         };
+  // Both shapes over the same suites: those whose baseline is a stored run.
+  const paired = executions.filter(({ execution }) => execution.gate.baseline?.runId !== undefined);
+  const pairedResults = paired.reduce((sum, { execution }) => sum + execution.run.metrics.results, 0);
+  const candidateRequest =
+    baselineResults === 0 || pairedResults === 0
+      ? request
+      : {
+          inputTokens:
+            paired.reduce((sum, { execution }) => sum + execution.run.metrics.tokens.input, 0) /
+            pairedResults,
+          outputTokens:
+            paired.reduce((sum, { execution }) => sum + execution.run.metrics.tokens.output, 0) /
+            pairedResults,
+        };
   const diff = diffCosts(candidate, candidate, request, monthly ?? 0);
+  const comparable = diffCosts(candidate, candidate, candidateRequest, 0).candidate;
   const before = baseline ? diffCosts(baseline, baseline, baselineRequest, monthly ?? 0).baseline : undefined;
   const cost: NonNullable<GateReport['cost']> = {
     baselineModel: before ? before.model : null,
@@ -345,7 +370,7 @@ export function costStep(
     candidatePerMonthUsd: monthly === undefined ? null : diff.candidate.perMonth,
     percentChange:
       before && before.perRequest > 0
-        ? ((diff.candidate.perRequest - before.perRequest) / before.perRequest) * 100
+        ? ((comparable.perRequest - before.perRequest) / before.perRequest) * 100
         : null,
     inputTokens,
     outputTokens,

@@ -1,6 +1,6 @@
 import { appendFileSync, existsSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { AirlockError, ensureDirectory, isAirlockError, writeFileAtomic } from '@airlock/core';
+import { AirlockError, ensureDirectory, isAirlockError, writeFilesAtomic } from '@airlock/core';
 import type { Deployment, StateKey } from '@airlock/deploy-state';
 import {
   type GateDecision,
@@ -43,9 +43,14 @@ class StepRunner {
   stopped: { decision: 'could-not-run' | 'halted'; reason: string } | undefined;
 
   private readonly context: CommandContext;
+  private interrupted = false;
 
   constructor(context: CommandContext) {
     this.context = context;
+    // Ctrl-C (or a cancelled CI job): the step in flight keeps what finished, the rest are skipped.
+    void context.io.waitForShutdown().then(() => {
+      this.interrupted = true;
+    });
   }
 
   async run<T extends StepOutcome>(
@@ -53,6 +58,9 @@ class StepRunner {
     name: string,
     body: () => Promise<T> | T,
   ): Promise<T | undefined> {
+    if (this.interrupted && !this.stopped) {
+      this.stopped = { decision: 'could-not-run', reason: 'interrupted (Ctrl-C or a cancelled job)' };
+    }
     if (this.stopped) {
       this.add({
         id,
@@ -186,43 +194,43 @@ function writeReports(
     html: join(directory, 'report.html'),
   };
   const markdown = gateMarkdown(report);
-  writeFileAtomic(files.json, `${JSON.stringify(report, null, 2)}\n`);
-  writeFileAtomic(files.markdown, markdown);
-  writeFileAtomic(files.junit, gateJunit(report));
-  writeFileAtomic(
-    files.html,
-    gateHtmlReport({
-      title: `Release gate: ${report.feature} · ${report.stage}`,
-      facts: [
-        ['Feature', report.feature],
-        ['Stage', report.stage],
-        [
-          'Candidate',
-          `${report.candidate.id} (${report.candidate.model}, prompt ${report.candidate.prompt})`,
+  // The four together: a failure leaves the previous set (or none), never a mix.
+  writeFilesAtomic([
+    { path: files.json, data: `${JSON.stringify(report, null, 2)}\n` },
+    { path: files.markdown, data: markdown },
+    { path: files.junit, data: gateJunit(report) },
+    {
+      path: files.html,
+      data: gateHtmlReport({
+        title: `Release gate: ${report.feature} · ${report.stage}`,
+        facts: [
+          ['Feature', report.feature],
+          ['Stage', report.stage],
+          [
+            'Candidate',
+            `${report.candidate.id} (${report.candidate.model}, prompt ${report.candidate.prompt})`,
+          ],
+          ['Manifest', report.manifest],
+          [
+            'Deployed',
+            report.deployed
+              ? `${report.deployed.id} in ${report.environment} (#${report.deployed.seq}, ${report.deployed.deployedAt})`
+              : `nothing recorded in ${report.environment}`,
+          ],
+          ['Started', `${report.startedAt} (took ${(report.durationMs / 1000).toFixed(1)} s)`],
         ],
-        ['Manifest', report.manifest],
-        [
-          'Deployed',
-          report.deployed
-            ? `${report.deployed.id} in ${report.environment} (#${report.deployed.seq}, ${report.deployed.deployedAt})`
-            : `nothing recorded in ${report.environment}`,
-        ],
-        ['Started', `${report.startedAt} (took ${(report.durationMs / 1000).toFixed(1)} s)`],
-      ],
-      decision: report.decision,
-      reasons: [...report.notices.map((notice) => `Note: ${notice}`), ...report.reasons],
-      steps: report.steps,
-      suites: executions.map(({ name, execution }) => ({
-        name,
-        report: execution.report,
-        results: resultLines(execution.report),
-      })),
-      cost: gateCostLines(report.cost),
-    }),
-  );
-  // In GitHub Actions the summary shows on the run's page.
-  const summary = context.io.env.GITHUB_STEP_SUMMARY;
-  if (summary) appendFileSync(summary, `${markdown}\n`);
+        decision: report.decision,
+        reasons: [...report.notices.map((notice) => `Note: ${notice}`), ...report.reasons],
+        steps: report.steps,
+        suites: executions.map(({ name, execution }) => ({
+          name,
+          report: execution.report,
+          results: resultLines(execution.report),
+        })),
+        cost: gateCostLines(report.cost),
+      }),
+    },
+  ]);
   return Object.values(files).map((file) => shown(context, file));
 }
 
@@ -404,57 +412,54 @@ export const gateCommand: CommandDefinition = {
       });
       await runner.run('regression', 'regression', () => regressionStep(executions, stage));
     }
+    const recording = stage === 'staging' && options.record === true;
     let decision = decide(runner, rollout?.decision === 'hold');
-    if (stage === 'staging' && options.record === true) {
-      if (decision === 'deploy') {
-        await runner.run('record', 'record release', () => recordStep(run, actor as string));
-        decision = decide(runner, false);
-      } else
-        runner.skip(
-          'record',
-          'record release',
-          'not recorded: the gate did not pass (deploy state untouched)',
-        );
-    }
-    const finished = new Date();
-    const report: GateReport = {
-      schema: 'airlock.gate-report/v1',
-      feature,
-      stage,
-      manifest: sources.file,
-      environment: key.environment,
-      candidate: {
-        id: run.candidateId,
-        model:
-          stage === 'canary' && deployed?.release.model ? deployed.release.model : sources.manifest.model,
-        prompt:
-          stage === 'canary' && deployed?.release.prompt
-            ? `${deployed.release.prompt.name}@${deployed.release.prompt.version}`
-            : sources.manifest.prompt,
-      },
-      deployed: deployed
-        ? {
-            id: deployed.release.id,
-            model: deployed.release.model ?? '',
-            prompt: deployed.release.prompt
+    let recorded: GateReport['recorded'] = null;
+    const report = (): GateReport => {
+      const finished = new Date();
+      return {
+        schema: 'airlock.gate-report/v1',
+        feature,
+        stage,
+        manifest: sources.file,
+        environment: key.environment,
+        candidate: {
+          id: run.candidateId,
+          model:
+            stage === 'canary' && deployed?.release.model ? deployed.release.model : sources.manifest.model,
+          prompt:
+            stage === 'canary' && deployed?.release.prompt
               ? `${deployed.release.prompt.name}@${deployed.release.prompt.version}`
-              : '',
-            seq: deployed.seq,
-            deployedAt: deployed.at,
-          }
-        : null,
-      decision,
-      exitCode: gateExitCodes[decision],
-      reasons: reasonsOf(runner),
-      notices,
-      steps: runner.steps,
-      suites: executions.map(({ name, execution }) => ({ name, report: execution.report })),
-      cost,
-      rollout,
-      actor,
-      startedAt: started.toISOString(),
-      durationMs: finished.getTime() - started.getTime(),
+              : sources.manifest.prompt,
+        },
+        deployed: deployed
+          ? {
+              id: deployed.release.id,
+              model: deployed.release.model ?? '',
+              prompt: deployed.release.prompt
+                ? `${deployed.release.prompt.name}@${deployed.release.prompt.version}`
+                : '',
+              seq: deployed.seq,
+              deployedAt: deployed.at,
+            }
+          : null,
+        decision,
+        exitCode: gateExitCodes[decision],
+        reasons: reasonsOf(runner),
+        notices,
+        steps: runner.steps,
+        suites: executions.map(({ name, execution }) => ({ name, report: execution.report })),
+        cost,
+        rollout,
+        recorded,
+        actor,
+        startedAt: started.toISOString(),
+        durationMs: finished.getTime() - started.getTime(),
+      };
     };
+    // What the gate decided is recorded before deploy state changes: the audit entry, then the
+    // reports (so a folder that cannot take them fails before anything is recorded).
+    const runIds = executions.map(({ execution }) => execution.run.id);
     if (stage === 'emergency') {
       await context.registry().record({
         actor: actor as string,
@@ -465,23 +470,60 @@ export const gateCommand: CommandDefinition = {
           decision,
           reason: String(options.reason),
           manifest: sources.file,
-          runs: executions.map(({ execution }) => execution.run.id),
+          runs: runIds,
         },
       });
-    } else if (stage === 'staging' && decision === 'deploy' && actor !== null) {
+    } else if (
+      stage === 'staging' &&
+      decision === 'deploy' &&
+      actor !== null &&
+      manifestPath === defaultManifest
+    ) {
+      // Only the feature's own manifest: a candidate passing staging is not what main ships.
       await context.registry().record({
         actor,
         action: 'gate.pass',
         subject: feature,
-        details: {
-          release: run.candidateId,
-          stage,
-          manifest: sources.file,
-          runs: executions.map(({ execution }) => execution.run.id),
-        },
+        details: { release: run.candidateId, stage, manifest: sources.file, runs: runIds },
       });
     }
-    const written = writeReports(context, directory, report, executions);
+    if (recording && decision !== 'deploy') {
+      runner.skip('record', 'record release', 'not recorded: the gate did not pass (deploy state untouched)');
+    }
+    let written = writeReports(
+      context,
+      directory,
+      recording && decision === 'deploy'
+        ? {
+            ...report(),
+            steps: [
+              ...runner.steps,
+              {
+                id: 'record',
+                name: 'record release',
+                status: 'skipped',
+                durationMs: 0,
+                summary: 'pending: the gate passed; recording next',
+                details: [],
+              },
+            ],
+          }
+        : report(),
+      executions,
+    );
+    if (recording && decision === 'deploy') {
+      await runner.run('record', 'record release', async () => {
+        const { recorded: done, ...outcome } = await recordStep(run, actor as string);
+        recorded = done;
+        return outcome;
+      });
+      decision = decide(runner, false);
+      written = writeReports(context, directory, report(), executions);
+    }
+    const final = report();
+    // In GitHub Actions the summary shows on the run's page.
+    const summary = context.io.env.GITHUB_STEP_SUMMARY;
+    if (summary) appendFileSync(summary, `${gateMarkdown(final)}\n`);
     const words: Record<GateDecision, string> = {
       deploy: output.green(output.bold('DEPLOY')),
       blocked: output.red(output.bold('BLOCKED')),
@@ -489,14 +531,14 @@ export const gateCommand: CommandDefinition = {
       halted: output.red(output.bold('HALTED')),
       hold: output.yellow(output.bold('HOLD')),
     };
-    output.result({ ...report, reports: written }, () => [
+    output.result({ ...final, reports: written }, () => [
       '',
-      `${words[decision]} ${run.candidateId} (${stage}, ${(report.durationMs / 1000).toFixed(1)} s)`,
-      ...report.reasons.map((reason) => `  ${reason}`),
+      `${words[decision]} ${run.candidateId} (${stage}, ${(final.durationMs / 1000).toFixed(1)} s)`,
+      ...final.reasons.map((reason) => `  ${reason}`),
       ...(rollout?.action ? [`  ${rollout.action}`] : []),
       `reports: ${written.join(', ')}`,
     ]);
-    return report.exitCode;
+    return final.exitCode;
   },
 };
 
@@ -610,7 +652,10 @@ async function canarySteps(run: GateRun, runner: StepRunner): Promise<GateReport
 }
 
 /** Staging with --record: the release (lint-checked again) becomes the environment's current deployment. */
-async function recordStep(run: GateRun, actor: string): Promise<StepOutcome> {
+async function recordStep(
+  run: GateRun,
+  actor: string,
+): Promise<StepOutcome & { recorded: NonNullable<GateReport['recorded']> }> {
   const { context, options } = run;
   const release = await releaseFromManifest(context, shown(context, run.manifestPath), {
     commit: required('commit', options.commit),
@@ -624,6 +669,7 @@ async function recordStep(run: GateRun, actor: string): Promise<StepOutcome> {
     ...(options.init === true ? { init: true } : {}),
   });
   return {
+    recorded: { environment: run.key.environment, seq: deployment.seq, changed },
     status: 'pass',
     summary: changed
       ? `${where(run.key)} #${deployment.seq}: ${release.id} ${release.image} recorded as deployed`
