@@ -320,7 +320,7 @@ describe('airlock gate', () => {
   it('runs the emergency path on smoke and adversarial only, records it, and the next normal gate says so until staging passes', {
     timeout: 120_000,
   }, async () => {
-    const { run, report } = await project();
+    const { cwd, env, run, report } = await project();
     const refused = await run('gate', 'support-bot', '--stage', 'emergency');
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain('--stage emergency needs --reason');
@@ -348,8 +348,17 @@ describe('airlock gate', () => {
       },
     });
 
-    const next = await run('gate', 'support-bot', '--stage', 'pre-merge');
+    // As in GitHub Actions: the summary is appended to the job's step summary file too.
+    const stepSummary = join(cwd, 'step-summary.md');
+    writeFileSync(stepSummary, '# earlier step\n');
+    const next = await runCli(['gate', 'support-bot', '--stage', 'pre-merge'], {
+      cwd,
+      env: { ...env, GITHUB_STEP_SUMMARY: stepSummary },
+    });
     expect(next.code).toBe(0);
+    const summary = readFileSync(stepSummary, 'utf8');
+    expect(summary).toMatch(/^# earlier step\n## ✅ Release gate: deploy — support-bot \(pre-merge\)/);
+    expect(summary).toContain('> **Note:** an emergency gate ran on');
     expect(next.stdout).toMatch(
       /note: an emergency gate ran on .* by ci@example\.com for gpt-4o\/2024-11-20\/v1 \(deploy\): "INC-42: refunds answered wrongly"/,
     );
