@@ -13,7 +13,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createOpenAIProvider, executeRun, type Provider, type Suite } from '@airlock/evals';
-import { connectOpenAIControl } from '@airlock/test-servers';
+// Only the control client: the server's modules (its tokenizer, s3rver) stay out of this process.
+import { connectOpenAIControl } from '@airlock/test-servers/openai-control';
 
 const [phaseArgument, ...rest] = process.argv.slice(2);
 
