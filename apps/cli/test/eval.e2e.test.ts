@@ -102,6 +102,9 @@ describe('airlock eval, end to end', () => {
       run_id: runId,
       cases: { refund: { pass: 1 } },
     });
+    // Into a folder that does not exist yet: created, as for every report file.
+    expect((await run(['eval', 'baseline', 'set', runId, '--file', 'baselines/smoke.json'])).code).toBe(0);
+    expect(JSON.parse(readFileSync(join(cwd, 'baselines/smoke.json'), 'utf8')).run_id).toBe(runId);
 
     await server.setRules([
       { when: { lastUserMessage: /shipping/i }, reply: 'Shipping takes 3-5 business days.' },

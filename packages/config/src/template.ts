@@ -52,8 +52,10 @@ predictions:
   keep_inputs: false
 
 # Model providers: OpenAI or any OpenAI-compatible endpoint (Azure, vLLM, Ollama, LiteLLM).
-# The key is read from the environment variable named here; it never goes in this file.
-# Listing providers replaces the default (openai, below) with exactly the ones listed.
+# A model id's first part names its provider: openai/gpt-4o-2024-11-20 is called through
+# "openai" below (give it a base_url to send those calls to another endpoint), local/my-model-v1
+# through "local". The key is read from the environment variable named here; it never goes in
+# this file. Listing providers replaces the default (openai, below) with exactly the ones listed.
 providers:
   openai:
     type: openai

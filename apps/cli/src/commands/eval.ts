@@ -626,6 +626,7 @@ export const evalBaselineSetCommand: CommandDefinition = {
     }
     const path = baselinePath(context, options);
     const file = baselineFileFromRun(run, outcomes);
+    ensureDirectory(dirname(path));
     writeBaselineFile(path, file);
     context.output.result({ file: shown(context, path), baseline: file }, () => [
       `wrote ${shown(context, path)}: run ${run.id}, pass rate ${percent(run.metrics.passRate)} over ${run.metrics.cases} cases`,
