@@ -153,6 +153,19 @@ describe('deploy state over the local file store', () => {
     expect((await service.read(key)).state.revision).toBe(1);
   });
 
+  it('records nothing over a deploy it did not see (expectCurrent), and records when nothing moved', async () => {
+    const { service } = setup();
+    await service.record(key, { ...build(1), actor: 'ci', init: true });
+    // A gate judged against #1; meanwhile someone deployed #2.
+    await service.record(key, { ...build(2), actor: 'other' });
+    const conflict = await failure(service.record(key, { ...build(3), actor: 'gate', expectCurrent: 1 }));
+    expect(conflict.code).toBe('CONFLICT');
+    expect(conflict.message).toMatch(/it ran deployment #1, now #2 .*; nothing was recorded/);
+    expect((await service.read(key)).state.current?.seq).toBe(2);
+    const recorded = await service.record(key, { ...build(3), actor: 'gate', expectCurrent: 2 });
+    expect(recorded.deployment.seq).toBe(3);
+  });
+
   it('refuses a stale state for rollback unless allowed, and the wrong namespace always', async () => {
     const { service, advance, root } = setup();
     await threeReleases(service);

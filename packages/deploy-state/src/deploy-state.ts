@@ -430,14 +430,33 @@ export function createDeployState(options: DeployStateOptions) {
      */
     async record(
       key: StateKey,
-      input: { release: ReleaseRef; commit: string; image: string; actor: string; init?: boolean },
+      input: {
+        release: ReleaseRef;
+        commit: string;
+        image: string;
+        actor: string;
+        init?: boolean;
+        /**
+         * The deployment (seq) the caller judged against, null for "nothing deployed": when the
+         * environment moved on meanwhile, CONFLICT instead of recording over what it never saw.
+         */
+        expectCurrent?: number | null;
+      },
     ): Promise<{ deployment: Deployment; changed: boolean; state: DeployState }> {
       const actor = requireText(input.actor, 'the actor');
+      const { expectCurrent, ...recordInput } = input;
       return change(key, actor, (read, at) => {
         if (read === undefined && input.init !== true) throw missing(key);
         const base = read ?? emptyState(key, at.toISOString(), actor);
+        const now = base.current?.seq ?? null;
+        if (expectCurrent !== undefined && now !== expectCurrent) {
+          throw new AirlockError(
+            'CONFLICT',
+            `${key.environment} (namespace ${key.namespace}) changed while this was judged: it ran ${expectCurrent === null ? 'nothing' : `deployment #${expectCurrent}`}, now ${now === null ? 'nothing' : `#${now} ${base.current?.release.id}`}; nothing was recorded — run the gate again`,
+          );
+        }
         requireNoPendingRollback(base);
-        const recorded = recordDeployment(base, { ...input, by: actor, at: at.toISOString() });
+        const recorded = recordDeployment(base, { ...recordInput, by: actor, at: at.toISOString() });
         const result = { deployment: recorded.deployment, changed: recorded.changed, state: recorded.state };
         if (!recorded.changed) return { result };
         return {

@@ -667,6 +667,8 @@ async function recordStep(
     image: release.image,
     actor,
     ...(options.init === true ? { init: true } : {}),
+    // What this gate judged against: if a deploy happened meanwhile, record nothing.
+    expectCurrent: run.deployed?.seq ?? null,
   });
   return {
     recorded: { environment: run.key.environment, seq: deployment.seq, changed },
