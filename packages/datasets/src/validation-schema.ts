@@ -21,6 +21,8 @@ export const rowSchemaFileSchema = z.strictObject({
   max_drift: z.number().min(0).max(1).default(0.1),
   allow_duplicates: z.boolean().default(false),
   allow_pii: z.boolean().default(false),
+  /** `error`: a field the schema does not list is a violation (catches misspelt keys). */
+  extra_fields: z.enum(['allow', 'error']).default('allow'),
 });
 
 export type RowSchema = z.output<typeof rowSchemaFileSchema>;
@@ -39,6 +41,7 @@ const jsonSchemaSubset = z.looseObject({
     }),
   ),
   'x-label-field': z.string().optional(),
+  additionalProperties: z.boolean().optional(),
 });
 
 /** Reads a JSON Schema object (properties, required, maxLength, enum) as a row schema. */
@@ -56,5 +59,6 @@ export function rowSchemaFromJsonSchema(value: unknown): RowSchema {
   return rowSchemaFileSchema.parse({
     fields,
     ...(schema['x-label-field'] === undefined ? {} : { label_field: schema['x-label-field'] }),
+    ...(schema.additionalProperties === false ? { extra_fields: 'error' } : {}),
   });
 }

@@ -41,6 +41,24 @@ describe('validateRows', () => {
     );
   });
 
+  it('with extra_fields: error, names a misspelt (unknown) field at its line; by default allows it', () => {
+    const text = [row('fine', 'positive'), row('typo', 'negative', { lable: 'x' })].join('\n');
+    expect(validateRows(parseJsonl(text), schema).ok).toBe(true);
+    const strict = validateRows(parseJsonl(text), { ...schema, extra_fields: 'error' });
+    expect(strict.violations).toEqual([
+      {
+        line: 2,
+        kind: 'unknown-field',
+        message: 'unknown field "lable" (the schema has: text, label, source, timestamp)',
+      },
+    ]);
+    const fromJsonSchema = rowSchemaFromJsonSchema({
+      properties: { text: { type: 'string' } },
+      additionalProperties: false,
+    });
+    expect(fromJsonSchema.extra_fields).toBe('error');
+  });
+
   it('flags a shifted label distribution by Jensen–Shannon distance against the reference', () => {
     const lines = (counts: Record<string, number>) =>
       Object.entries(counts).flatMap(([label, count]) =>

@@ -6,7 +6,15 @@ import type { FieldRule, RowSchema } from './validation-schema.ts';
 export interface Violation {
   line: number;
   column?: number;
-  kind: 'unreadable' | 'missing-field' | 'wrong-type' | 'not-allowed' | 'too-long' | 'duplicate' | 'pii';
+  kind:
+    | 'unreadable'
+    | 'missing-field'
+    | 'unknown-field'
+    | 'wrong-type'
+    | 'not-allowed'
+    | 'too-long'
+    | 'duplicate'
+    | 'pii';
   message: string;
 }
 
@@ -92,6 +100,17 @@ export function validateRows(
           line: row.line,
           kind: 'not-allowed',
           message: `"${name}" is ${JSON.stringify(value)}, expected one of ${rule.values.map((allowed) => JSON.stringify(allowed)).join(', ')}`,
+        });
+      }
+    }
+    if (schema.extra_fields === 'error') {
+      // A misspelt field is an unknown one, not a silently missing optional one.
+      for (const name of Object.keys(row.value)) {
+        if (name in schema.fields) continue;
+        violations.push({
+          line: row.line,
+          kind: 'unknown-field',
+          message: `unknown field "${name}" (the schema has: ${Object.keys(schema.fields).join(', ')})`,
         });
       }
     }
