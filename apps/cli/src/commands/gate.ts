@@ -242,11 +242,13 @@ export const gateCommand: CommandDefinition = {
     '(compared with the release that deploy state records as running in --env), datasets exactly as\n' +
     'pinned and valid against their schema, the manifest’s eval suites whose `stages` include this\n' +
     'stage (thresholds, errors, budgets), the cost change against the deployed release, and the\n' +
-    'regression check against each suite’s baseline (the deployed release’s stored run, else the\n' +
-    'manifest’s baseline file). An emergency gate is recorded in the audit log. --stage canary judges\n' +
-    'the rollout’s current stage from a metrics window instead, and promotes or rolls back.\n' +
+    'regression check against each suite’s baseline (the runs that passed the deployed release\n' +
+    'through staging, else the manifest’s baseline file). An emergency gate is recorded in the audit\n' +
+    'log. --stage canary judges the rollout’s current stage from a metrics window instead, and\n' +
+    'promotes or rolls back.\n' +
     'Writes report.json, summary.md (also to $GITHUB_STEP_SUMMARY), junit.xml and report.html.\n' +
-    'Exit 0 deploy, 1 blocked, 2 could not run, 3 halted, 9 hold (canary: wait and ask again).',
+    'Exit 0 deploy, 1 blocked, 2 could not run, 3 halted, 9 hold (canary: wait and ask again);\n' +
+    '5–8 when deploy state is missing, stale, another environment’s or unreadable (docs/gates.md).',
   options: {
     stage: { type: 'string', valueName: 'stage', description: 'pre-merge, staging, canary or emergency' },
     manifest: {
