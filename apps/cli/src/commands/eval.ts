@@ -280,6 +280,18 @@ const gateOptions = {
   },
 } as const;
 
+/** How a suite runs, for `eval run` and for each suite of `gate`. */
+export const suiteRunOptions = {
+  concurrency: { type: 'string', valueName: 'n', description: 'calls in flight per suite (default 8)' },
+  repeat: {
+    type: 'string',
+    valueName: 'n',
+    description:
+      'run each case n times (pass fraction, pass^n; the power to see a drop in a small suite); bypasses the cache',
+  },
+  replay: { type: 'string', valueName: 'cassette', description: 'answer from a cassette; no provider call' },
+} as const;
+
 /** What one suite's run produced: the stored run (with its gate decision), outcomes and report. */
 export interface SuiteExecution {
   run: EvalRun;
@@ -444,12 +456,8 @@ export const evalRunCommand: CommandDefinition = {
       description: 'compare with a stored run id or a model_baseline.json',
     },
     tags: { type: 'string', valueName: 'a,b', description: 'only cases with one of these tags (e.g. smoke)' },
-    concurrency: { type: 'string', valueName: 'n', description: 'calls in flight (default 8)' },
-    repeat: {
-      type: 'string',
-      valueName: 'n',
-      description: 'run each case n times (pass fraction, pass^n); bypasses the cache',
-    },
+    concurrency: suiteRunOptions.concurrency,
+    repeat: suiteRunOptions.repeat,
     timeout: { type: 'string', valueName: 'ms', description: 'per-call time limit (default 60000)' },
     'no-cache': { type: 'boolean', description: 'call the provider even for requests answered before' },
     record: {
@@ -457,11 +465,7 @@ export const evalRunCommand: CommandDefinition = {
       valueName: 'cassette',
       description: 'record every answer to a cassette (JSONL)',
     },
-    replay: {
-      type: 'string',
-      valueName: 'cassette',
-      description: 'answer from a cassette; no provider call',
-    },
+    replay: suiteRunOptions.replay,
     ...gateOptions,
     ...reportOptions,
   },

@@ -19,7 +19,7 @@ import type { CommandDefinition, OptionValues } from '../command.ts';
 import type { CommandContext } from '../context.ts';
 import { refOf } from './deploy-release.ts';
 import { keyOf, rollbackOptions, where } from './environment.ts';
-import { resultLines, type SuiteExecution } from './eval.ts';
+import { resultLines, type SuiteExecution, suiteRunOptions } from './eval.ts';
 import {
   costStep,
   datasetsStep,
@@ -298,13 +298,7 @@ export const gateCommand: CommandDefinition = {
       description: 'canary: the metrics window (airlock rollout metrics)',
     },
     ...canaryRollbackOptions,
-    repeat: {
-      type: 'string',
-      valueName: 'n',
-      description: 'run each case n times (non-determinism; gives a small suite the power to see a drop)',
-    },
-    replay: { type: 'string', valueName: 'cassette', description: 'answer every suite from a cassette' },
-    concurrency: { type: 'string', valueName: 'n', description: 'calls in flight per suite (default 8)' },
+    ...suiteRunOptions,
     policy: {
       type: 'string',
       valueName: 'point|significant',
