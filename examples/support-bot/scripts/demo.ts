@@ -6,40 +6,12 @@
 //
 // It also does what a team does once (scripts/registry-setup.ts): publish the models and prompts
 // and approve the models for the high risk tier.
-import { spawn } from 'node:child_process';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { startLocalModel } from '../local-model/local-model.ts';
-import { setUpRegistry } from './registry-setup.ts';
+import { projectCli, setUpRegistry } from './registry-setup.ts';
 
-const project = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-// The CLI of this repository, run on the Node that runs this script (pnpm's Node 24).
-const airlock = process.env.AIRLOCK_BIN ?? resolve(project, '../../apps/cli/bin/airlock.js');
 const env: NodeJS.ProcessEnv = { ...process.env };
-
-/** Runs the CLI as a child process (asynchronously: the local model answers from this process). */
-function cli(args: string[], options: { quiet?: boolean } = {}): Promise<{ status: number; stdout: string }> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [airlock, ...args], {
-      cwd: project,
-      env,
-      stdio: options.quiet ? ['ignore', 'pipe', 'pipe'] : ['ignore', 'inherit', 'inherit'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
-      stdout += chunk;
-    });
-    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
-      stderr += chunk;
-    });
-    child.once('error', reject);
-    child.once('close', (code) => {
-      if (options.quiet && code !== 0) process.stderr.write(stderr);
-      resolvePromise({ status: code ?? 70, stdout });
-    });
-  });
-}
+// `env` is read when each command starts, so the local model's address set below reaches them.
+const cli = projectCli(env);
 
 async function main(): Promise<number> {
   const started = performance.now();

@@ -2,6 +2,8 @@
 // and approve the models for the feature's risk tier — high, so a release manager and an AI-risk
 // partner, neither of them the publisher. Idempotent: publishing the same content again is a
 // no-op, and an approval already given is not asked for again.
+import { spawn } from 'node:child_process';
+import { dirname, resolve } from 'node:path';
 
 export type Cli = (
   args: string[],
@@ -59,27 +61,42 @@ export async function setUpRegistry(
   }
 }
 
-// Run directly (`node scripts/registry-setup.ts`, as the example workflow does on a fresh runner):
-// the same setup through this repository's CLI, on the Node running this script.
-if (process.argv[1] !== undefined && import.meta.filename === process.argv[1]) {
-  const { spawn } = await import('node:child_process');
-  const { dirname, resolve } = await import('node:path');
-  const project = resolve(dirname(import.meta.filename), '..');
-  const airlock = process.env.AIRLOCK_BIN ?? resolve(project, '../../apps/cli/bin/airlock.js');
-  const cli: Cli = (args) =>
+/** The example project's folder, and this repository's CLI (AIRLOCK_BIN overrides it). */
+export const project = resolve(dirname(import.meta.filename), '..');
+const airlock = process.env.AIRLOCK_BIN ?? resolve(project, '../../apps/cli/bin/airlock.js');
+
+/**
+ * The CLI as a child process in the example project, on the Node running this script
+ * (asynchronously, so a local model served from this process keeps answering). Quiet calls keep
+ * their output and show stderr only when they fail; the others print as they go.
+ */
+export function projectCli(env: NodeJS.ProcessEnv = process.env): Cli {
+  return (args, options = {}) =>
     new Promise((done, fail) => {
       const child = spawn(process.execPath, [airlock, ...args], {
         cwd: project,
-        stdio: ['ignore', 'pipe', 'inherit'],
+        env,
+        stdio: options.quiet ? ['ignore', 'pipe', 'pipe'] : ['ignore', 'inherit', 'inherit'],
       });
       let stdout = '';
-      child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      let stderr = '';
+      child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
         stdout += chunk;
       });
+      child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+        stderr += chunk;
+      });
       child.once('error', fail);
-      child.once('close', (code) => done({ status: code ?? 70, stdout }));
+      child.once('close', (code) => {
+        if (options.quiet && code !== 0) process.stderr.write(stderr);
+        done({ status: code ?? 70, stdout });
+      });
     });
-  await setUpRegistry(cli);
+}
+
+// Run directly (`node scripts/registry-setup.ts`, as the example workflow does on a fresh runner).
+if (process.argv[1] !== undefined && import.meta.filename === process.argv[1]) {
+  await setUpRegistry(projectCli());
   process.stdout.write(
     'registry ready: models published and approved for the high tier, prompts published\n',
   );

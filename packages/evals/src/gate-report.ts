@@ -1,7 +1,7 @@
 // The release gate's report (`airlock gate`): one JSON document, and the Markdown and JUnit made
 // from it. The HTML page is gateHtmlReport in html-report.ts. Pure: callers write the files.
 import type { GateCheckStatus } from './gate.ts';
-import { type EvalReport, junitTestsuite, markdownReport, xml } from './reports.ts';
+import { cell, type EvalReport, icons, junitTestsuite, markdownReport, xml } from './reports.ts';
 
 export const gateStages = ['pre-merge', 'staging', 'canary', 'emergency'] as const;
 export type GateStage = (typeof gateStages)[number];
@@ -86,7 +86,6 @@ export interface GateReport {
   durationMs: number;
 }
 
-const icons: Record<GateCheckStatus, string> = { pass: '✅', fail: '❌', warn: '⚠️', skipped: '➖' };
 const headline: Record<GateDecision, string> = {
   deploy: '✅ Release gate: deploy',
   blocked: '❌ Release gate: blocked',
@@ -94,10 +93,6 @@ const headline: Record<GateDecision, string> = {
   halted: '🛑 Release gate: halted',
   hold: '⏸️ Release gate: hold',
 };
-
-function cell(text: string): string {
-  return text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
-}
 
 function seconds(milliseconds: number): string {
   return milliseconds < 1000 ? `${Math.round(milliseconds)} ms` : `${(milliseconds / 1000).toFixed(1)} s`;

@@ -34,7 +34,7 @@ const usd = (value: number) => `$${value.toFixed(4)}`;
 const signedUsd = (value: number) => `${value >= 0 ? '+' : '-'}$${Math.abs(value).toFixed(4)}`;
 
 /** Escapes what would break a Markdown table cell. */
-function cell(text: string): string {
+export function cell(text: string): string {
   return text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
 }
 
@@ -51,7 +51,8 @@ function row(
   return `| ${name} | ${base} | ${cand} | ${change} |`;
 }
 
-const icons = { pass: '✅', fail: '❌', warn: '⚠️', skipped: '➖' } as const;
+/** A check's or step's status in Markdown. */
+export const icons = { pass: '✅', fail: '❌', warn: '⚠️', skipped: '➖' } as const;
 
 /**
  * The PR comment: seed 003's Baseline / Candidate / Delta table (accuracy, p95 latency, cost per

@@ -311,20 +311,11 @@ export async function executeSuite(
   context: CommandContext,
   options: OptionValues,
   suitePath: string,
+  /** The manifest already read (the gate's, maybe a candidate's); else --feature's, looked up. */
+  manifestFile?: { manifest: FeatureManifest; path: string },
 ): Promise<SuiteExecution> {
   const feature = typeof options.feature === 'string' ? options.feature : undefined;
-  // The release gate may name another manifest (a candidate) for the same feature.
-  const manifestFile =
-    typeof options.manifest === 'string'
-      ? {
-          manifest: readYamlFile(
-            resolve(context.io.cwd, options.manifest),
-            featureManifestSchema,
-            options.manifest,
-          ),
-          path: resolve(context.io.cwd, options.manifest),
-        }
-      : featureManifest(context, feature);
+  manifestFile ??= featureManifest(context, feature);
   const manifest = manifestFile?.manifest;
   const suite = loadSuite(suitePath, { cwd: context.io.cwd });
   await checkDatasets(context, suite.datasets, suitePath);

@@ -7,7 +7,7 @@ import { AirlockError, isAirlockError, yamlPositionOf } from '@airlock/core';
 import { type CostConfig, diffCosts } from '@airlock/cost';
 import { pinPathFor, validateRows } from '@airlock/datasets';
 import type { Deployment, StateKey } from '@airlock/deploy-state';
-import { type GateCheck, type GateReport, type GateStage, type GateStep, loadSuite } from '@airlock/evals';
+import type { GateCheck, GateReport, GateStage, GateStep } from '@airlock/evals';
 import { type FeatureManifest, lintManifest, type ManifestSources } from '@airlock/registry';
 import type { OptionValues } from '../command.ts';
 import type { CommandContext } from '../context.ts';
@@ -30,6 +30,8 @@ export interface GateRun {
   sources: ManifestSources;
   key: StateKey;
   deployed: Deployment | null;
+  /** The deployed release's staging runs, by the manifest's suite name (see deployedRunsOf). */
+  deployedRuns: Record<string, string>;
   candidateId: string;
 }
 
@@ -155,34 +157,31 @@ export function suitesFor(manifest: FeatureManifest, stage: GateStage): FeatureM
 }
 
 /**
- * What a suite is compared with: the stored run of the same suite for the release that is
- * deployed (main's numbers as they were gated), else the manifest's baseline file.
+ * The runs that let the deployed release through its staging gate, by the manifest's suite name
+ * (the `gate.pass` audit entry keeps them) — not whatever ran last under its id: a failing pull
+ * request's run must not become the bar. Read once per gate.
  */
-export async function baselineFor(
-  run: GateRun,
-  suite: FeatureManifest['eval_suites'][number],
-): Promise<string | undefined> {
-  const { context, deployed } = run;
-  if (deployed) {
-    // The runs that let the deployed release through its staging gate (the audit log keeps
-    // them), not whatever ran last under its id: a failing PR's run must not become the bar.
-    const passes = await context.registry().auditLog({ subject: run.feature, action: 'gate.pass' });
-    const pass = passes
-      .filter((entry) => (entry.details as { release?: string }).release === deployed.release.id)
-      .at(-1);
-    const name = suiteRunName(run, suite);
-    for (const id of (pass?.details as { runs?: string[] } | undefined)?.runs ?? []) {
-      const stored = context.evalRuns().getRun(id);
-      if (stored && stored.suite.name === name && !stored.interrupted) return stored.id;
-    }
-  }
-  if (suite.baseline !== undefined) return shown(context, resolve(context.config().root, suite.baseline));
-  return undefined;
+export async function deployedRunsOf(
+  context: CommandContext,
+  feature: string,
+  deployed: Deployment | null,
+): Promise<Record<string, string>> {
+  if (!deployed) return {};
+  const passes = await context.registry().auditLog({ subject: feature, action: 'gate.pass' });
+  const pass = passes
+    .filter((entry) => (entry.details as { release?: string }).release === deployed.release.id)
+    .at(-1);
+  return (pass?.details as { runs?: Record<string, string> } | undefined)?.runs ?? {};
 }
 
-/** The name a suite's runs are stored under: the suite file's own `name` (default: its file name). */
-function suiteRunName(run: GateRun, suite: FeatureManifest['eval_suites'][number]): string {
-  return loadSuite(resolve(run.context.config().root, suite.path), { cwd: run.context.io.cwd }).name;
+/** What a suite is compared with: its run behind the deployed release, else the manifest's baseline file. */
+export function baselineFor(run: GateRun, suite: FeatureManifest['eval_suites'][number]): string | undefined {
+  const { context } = run;
+  const id = run.deployedRuns[suite.name];
+  const stored = id === undefined ? undefined : context.evalRuns().getRun(id);
+  if (stored && !stored.interrupted) return stored.id;
+  if (suite.baseline !== undefined) return shown(context, resolve(context.config().root, suite.baseline));
+  return undefined;
 }
 
 /** The checks that compare with a baseline; the rest (threshold, errors, budgets) judge the suite alone. */
@@ -195,21 +194,24 @@ export async function runSuite(
   suite: FeatureManifest['eval_suites'][number],
 ): Promise<{ outcome: StepOutcome; execution: SuiteExecution }> {
   const { context, options } = run;
-  const baseline = await baselineFor(run, suite);
+  const baseline = baselineFor(run, suite);
+  // The gate's own flags that shape a run pass through as `eval run` takes them.
+  const passed = Object.fromEntries(
+    ['replay', 'concurrency', 'repeat', 'policy'].flatMap((flag) =>
+      typeof options[flag] === 'string' ? [[flag, options[flag]]] : [],
+    ),
+  );
   const execution = await executeSuite(
     context,
     {
+      ...passed,
       feature: run.feature,
-      manifest: run.manifestPath,
       release: run.candidateId,
       ...(baseline === undefined ? {} : { baseline }),
       ...(suite.tags ? { tags: suite.tags.join(',') } : {}),
-      ...(typeof options.replay === 'string' ? { replay: options.replay } : {}),
-      ...(typeof options.concurrency === 'string' ? { concurrency: options.concurrency } : {}),
-      ...(typeof options.repeat === 'string' ? { repeat: options.repeat } : {}),
-      ...(typeof options.policy === 'string' ? { policy: options.policy } : {}),
     },
     resolve(context.config().root, suite.path),
+    { manifest: run.sources.manifest, path: run.manifestPath },
   );
   const { gate, run: evalRun } = execution;
   const m = evalRun.metrics;

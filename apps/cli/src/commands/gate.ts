@@ -4,6 +4,7 @@ import { AirlockError, ensureDirectory, isAirlockError, writeFilesAtomic } from 
 import type { Deployment, StateKey } from '@airlock/deploy-state';
 import {
   type GateDecision,
+  type GateHtmlInput,
   type GateReport,
   type GateStage,
   type GateStep,
@@ -23,6 +24,7 @@ import { resultLines, type SuiteExecution, suiteRunOptions } from './eval.ts';
 import {
   costStep,
   datasetsStep,
+  deployedRunsOf,
   type GateRun,
   lintStep,
   regressionStep,
@@ -184,7 +186,7 @@ function writeReports(
   context: CommandContext,
   directory: string,
   report: GateReport,
-  executions: readonly { name: string; execution: SuiteExecution }[],
+  suites: GateHtmlInput['suites'],
 ): string[] {
   ensureDirectory(directory);
   const files = {
@@ -222,11 +224,7 @@ function writeReports(
         decision: report.decision,
         reasons: [...report.notices.map((notice) => `Note: ${notice}`), ...report.reasons],
         steps: report.steps,
-        suites: executions.map(({ name, execution }) => ({
-          name,
-          report: execution.report,
-          results: resultLines(execution.report),
-        })),
+        suites,
         cost: gateCostLines(report.cost),
       }),
     },
@@ -365,6 +363,7 @@ export const gateCommand: CommandDefinition = {
       sources,
       key,
       deployed,
+      deployedRuns: stage === 'canary' ? {} : await deployedRunsOf(context, feature, deployed),
       candidateId: stage === 'canary' && deployed ? deployed.release.id : releaseIdOf(sources.manifest),
     };
     const notices =
@@ -455,7 +454,8 @@ export const gateCommand: CommandDefinition = {
     };
     // What the gate decided is recorded before deploy state changes: the audit entry, then the
     // reports (so a folder that cannot take them fails before anything is recorded).
-    const runIds = executions.map(({ execution }) => execution.run.id);
+    // By the manifest's suite name: the next gate's baselines (deployedRunsOf).
+    const runIds = Object.fromEntries(executions.map(({ name, execution }) => [name, execution.run.id]));
     if (stage === 'emergency') {
       await context.registry().record({
         actor: actor as string,
@@ -486,35 +486,35 @@ export const gateCommand: CommandDefinition = {
     if (recording && decision !== 'deploy') {
       runner.skip('record', 'record release', 'not recorded: the gate did not pass (deploy state untouched)');
     }
+    // Each suite's result lines, read once for both writes of the HTML page.
+    const pages = executions.map(({ name, execution }) => ({
+      name,
+      report: execution.report,
+      results: resultLines(execution.report),
+    }));
+    const willRecord = recording && decision === 'deploy';
+    const pending: GateStep = {
+      id: 'record',
+      name: 'record release',
+      status: 'skipped',
+      durationMs: 0,
+      summary: 'pending: the gate passed; recording next',
+      details: [],
+    };
     let written = writeReports(
       context,
       directory,
-      recording && decision === 'deploy'
-        ? {
-            ...report(),
-            steps: [
-              ...runner.steps,
-              {
-                id: 'record',
-                name: 'record release',
-                status: 'skipped',
-                durationMs: 0,
-                summary: 'pending: the gate passed; recording next',
-                details: [],
-              },
-            ],
-          }
-        : report(),
-      executions,
+      willRecord ? { ...report(), steps: [...runner.steps, pending] } : report(),
+      pages,
     );
-    if (recording && decision === 'deploy') {
+    if (willRecord) {
       await runner.run('record', 'record release', async () => {
         const { recorded: done, ...outcome } = await recordStep(run, actor as string);
         recorded = done;
         return outcome;
       });
       decision = decide(runner, false);
-      written = writeReports(context, directory, report(), executions);
+      written = writeReports(context, directory, report(), pages);
     }
     const final = report();
     // In GitHub Actions the summary shows on the run's page.
