@@ -12,9 +12,22 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { missingNodeFlags } from '@airlock/cli/node-flags';
 import { createOpenAIProvider, executeRun, type Provider, type Suite } from '@airlock/evals';
 // Only the control client: the server's modules (its tokenizer, s3rver) stay out of this process.
 import { connectOpenAIControl } from '@airlock/test-servers/openai-control';
+
+// The engine is measured as `airlock` runs it: with the V8 settings the CLI starts with.
+const missing = missingNodeFlags();
+if (missing.length > 0) {
+  process.execve?.(process.execPath, [
+    process.execPath,
+    ...missing,
+    ...process.execArgv,
+    import.meta.filename,
+    ...process.argv.slice(2),
+  ]);
+}
 
 const [phaseArgument, ...rest] = process.argv.slice(2);
 
@@ -141,7 +154,13 @@ try {
     const cases = 20_000;
     const output = execFileSync(
       process.execPath,
-      [join(import.meta.dirname, 'evals.ts'), '--child-memory', server.baseURL, String(cases)],
+      [
+        ...process.execArgv,
+        join(import.meta.dirname, 'evals.ts'),
+        '--child-memory',
+        server.baseURL,
+        String(cases),
+      ],
       { encoding: 'utf8' },
     );
     const { peakRssMb: peak } = JSON.parse(output.trim().split('\n').pop() as string);
@@ -151,7 +170,14 @@ try {
     const result = await run(2000, server.baseURL, 16, true);
     const output = execFileSync(
       process.execPath,
-      [join(import.meta.dirname, 'evals.ts'), '--child-memory', server.baseURL, '20000', 'direct'],
+      [
+        ...process.execArgv,
+        join(import.meta.dirname, 'evals.ts'),
+        '--child-memory',
+        server.baseURL,
+        '20000',
+        'direct',
+      ],
       { encoding: 'utf8' },
     );
     const { peakRssMb: peak } = JSON.parse(output.trim().split('\n').pop() as string);

@@ -1,5 +1,6 @@
 import { parseModelId } from '@airlock/registry';
 import OpenAI from 'openai';
+import { createHttpTransport } from './http-transport.ts';
 import { type Provider, ProviderError, retryAfterFrom } from './provider.ts';
 import type { Completion, CompletionRequest } from './types.ts';
 
@@ -16,6 +17,26 @@ export interface OpenAIProviderOptions {
   stream?: boolean;
   /** With streaming, ask for `usage` in the last chunk (some compatible servers reject it). Default true. */
   includeUsage?: boolean;
+  /**
+   * The HTTP client under the SDK: default a `node:http` keep-alive transport (createHttpTransport);
+   * pass `fetch` to use global fetch (undici) or your own.
+   */
+  fetch?: typeof fetch;
+  /** With the default transport: where `HTTP_PROXY` / `HTTPS_PROXY` / `NO_PROXY` are read from. */
+  proxyEnv?: Record<string, string | undefined>;
+}
+
+/** The innermost cause's code or message: `ECONNREFUSED`, not the wrappers' "fetch failed". */
+function rootCause(error: Error): string {
+  let inner: unknown = error;
+  let text = error.message;
+  for (let depth = 0; depth < 5 && inner instanceof Error; depth++) {
+    const { code } = inner as { code?: unknown };
+    if (typeof code === 'string') return code;
+    text = inner.message;
+    inner = inner.cause;
+  }
+  return text;
 }
 
 /** The SDK's error, classified. The SDK's own retries are off: the runner retries, and counts them. */
@@ -26,11 +47,7 @@ function classify(error: unknown, timeoutMs: number): ProviderError {
     return new ProviderError('timeout', `no answer within ${timeoutMs} ms`);
   }
   if (error instanceof OpenAI.APIConnectionError) {
-    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-    return new ProviderError(
-      'connection',
-      `could not connect: ${cause?.code ?? cause?.message ?? error.message}`,
-    );
+    return new ProviderError('connection', `could not connect: ${rootCause(error)}`);
   }
   if (error instanceof OpenAI.APIError && error.status !== undefined) {
     const status = error.status;
@@ -66,19 +83,30 @@ function classify(error: unknown, timeoutMs: number): ProviderError {
  */
 export function createOpenAIProvider(options: OpenAIProviderOptions): Provider {
   const timeoutMs = options.timeoutMs ?? 60_000;
+  const transport =
+    options.fetch === undefined
+      ? createHttpTransport(options.proxyEnv === undefined ? {} : { proxyEnv: options.proxyEnv })
+      : undefined;
   const client = new OpenAI({
     apiKey: options.apiKey,
     ...(options.baseURL === undefined ? {} : { baseURL: options.baseURL }),
     maxRetries: 0,
+    fetch: transport?.fetch ?? options.fetch,
     // The per-call timeout is ours (it covers the whole streamed answer, not just its headers).
     timeout: timeoutMs * 2,
   });
   const includeUsage = options.includeUsage ?? true;
   const stream = options.stream ?? false;
+  // `provider/model` → the name sent, parsed once per model rather than once per call.
+  const sentNames = new Map<string, string>();
   return {
     description: `openai-compatible ${options.baseURL ?? 'https://api.openai.com/v1'}`,
     async complete(request: CompletionRequest, { signal }): Promise<Completion> {
-      const model = parseModelId(request.model).name;
+      let model = sentNames.get(request.model);
+      if (model === undefined) {
+        model = parseModelId(request.model).name;
+        sentNames.set(request.model, model);
+      }
       const { parameters } = request;
       const started = performance.now();
       // One controller per call: the caller's stop and the per-call timeout both abort it, and
@@ -102,12 +130,12 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): Provider {
           ? {}
           : { response_format: { type: parameters.responseFormat } }),
       };
-      try {
+      // Our transport carries the signal itself (see HttpTransport.withSignal); a caller's own
+      // fetch gets it through the SDK.
+      const sdkOptions = transport ? {} : { signal: controller.signal };
+      const call = async (): Promise<Completion> => {
         if (!stream) {
-          const answer = await client.chat.completions.create(
-            { ...body, stream: false },
-            { signal: controller.signal },
-          );
+          const answer = await client.chat.completions.create({ ...body, stream: false }, sdkOptions);
           const choice = answer.choices[0];
           if (!choice) throw new ProviderError('truncated', 'the answer has no choices');
           return {
@@ -128,7 +156,7 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): Provider {
         }
         const chunks = await client.chat.completions.create(
           { ...body, stream: true, ...(includeUsage ? { stream_options: { include_usage: true } } : {}) },
-          { signal: controller.signal },
+          sdkOptions,
         );
         let output = '';
         let finishReason: string | undefined;
@@ -157,8 +185,12 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): Provider {
           ...(usage ? { usage } : {}),
           ...(servedModel ? { servedModel } : {}),
         };
+      };
+      try {
+        return await (transport ? transport.withSignal(controller.signal, call) : call());
       } catch (error) {
-        if (timedOut && !signal.aborted) {
+        if (signal.aborted) throw new ProviderError('aborted', 'stopped');
+        if (timedOut) {
           throw new ProviderError('timeout', `no complete answer within ${timeoutMs} ms`);
         }
         throw classify(error, timeoutMs);

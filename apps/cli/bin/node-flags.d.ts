@@ -1,0 +1,4 @@
+/** V8 settings every `airlock` process runs with; see node-flags.js. */
+export declare const nodeFlags: readonly string[];
+/** The flags this process (or the given argv) was not started with. */
+export declare function missingNodeFlags(execArgv?: readonly string[]): string[];
