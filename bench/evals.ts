@@ -12,22 +12,13 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { missingNodeFlags } from '@airlock/cli/node-flags';
+import { restartWithNodeFlags } from '@airlock/cli/node-flags';
 import { createOpenAIProvider, executeRun, type Provider, type Suite } from '@airlock/evals';
 // Only the control client: the server's modules (its tokenizer, s3rver) stay out of this process.
 import { connectOpenAIControl } from '@airlock/test-servers/openai-control';
 
 // The engine is measured as `airlock` runs it: with the V8 settings the CLI starts with.
-const missing = missingNodeFlags();
-if (missing.length > 0) {
-  process.execve?.(process.execPath, [
-    process.execPath,
-    ...missing,
-    ...process.execArgv,
-    import.meta.filename,
-    ...process.argv.slice(2),
-  ]);
-}
+restartWithNodeFlags(import.meta.filename);
 
 const [phaseArgument, ...rest] = process.argv.slice(2);
 

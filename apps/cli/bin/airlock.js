@@ -9,23 +9,9 @@ if (major < 24) {
   );
   process.exit(2);
 }
-// Restart in place (same pid, stdio and signals) with the V8 settings in node-flags.js; where
-// process.execve does not exist (Windows) the defaults stay.
-const { missingNodeFlags } = await import('./node-flags.js');
-const missing = missingNodeFlags();
-if (missing.length > 0 && typeof process.execve === 'function') {
-  const { fileURLToPath } = await import('node:url');
-  process.execve(
-    process.execPath,
-    [
-      process.execPath,
-      ...missing,
-      ...process.execArgv,
-      fileURLToPath(import.meta.url),
-      ...process.argv.slice(2),
-    ],
-    process.env,
-  );
-}
+// Restart in place with the V8 settings in node-flags.js.
+const { restartWithNodeFlags } = await import('./node-flags.js');
+const { fileURLToPath } = await import('node:url');
+restartWithNodeFlags(fileURLToPath(import.meta.url));
 const { main } = await import('../src/main.ts');
 await main();

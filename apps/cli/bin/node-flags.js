@@ -11,3 +11,18 @@ export const nodeFlags = ['--max-semi-space-size=4', '--heap-growing-percent=20'
 export function missingNodeFlags(execArgv = process.execArgv) {
   return nodeFlags.filter((flag) => !execArgv.includes(flag));
 }
+
+/**
+ * Restarts this process in place (same pid, stdio and signals) running `entryFile` with the
+ * flags it lacks; returns only when nothing is missing or where process.execve does not exist
+ * (Windows), in which case V8's defaults stay.
+ */
+export function restartWithNodeFlags(entryFile) {
+  const missing = missingNodeFlags();
+  if (missing.length === 0 || typeof process.execve !== 'function') return;
+  process.execve(
+    process.execPath,
+    [process.execPath, ...missing, ...process.execArgv, entryFile, ...process.argv.slice(2)],
+    process.env,
+  );
+}

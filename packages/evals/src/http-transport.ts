@@ -24,11 +24,9 @@ export interface HttpTransport {
 }
 
 export interface HttpTransportOptions {
-  /** Connections per origin; default 64 (above any sane eval concurrency). */
-  maxSockets?: number;
   /**
    * Environment to read `HTTP_PROXY` / `HTTPS_PROXY` / `NO_PROXY` from (node:http's `proxyEnv`).
-   * Packages never read `process.env`: the app passes it.
+   * The app passes its environment; without one, no proxy.
    */
   proxyEnv?: Record<string, string | undefined>;
 }
@@ -136,7 +134,8 @@ const callSignal = new AsyncLocalStorage<AbortSignal>();
 export function createHttpTransport(options: HttpTransportOptions = {}): HttpTransport {
   const settings = {
     keepAlive: true,
-    maxSockets: options.maxSockets ?? 64,
+    // Connections per origin: above any sane eval concurrency.
+    maxSockets: 64,
     ...(options.proxyEnv ? { proxyEnv: options.proxyEnv } : {}),
   };
   const agents = { http: new HttpAgent(settings), https: new HttpsAgent(settings) };

@@ -93,14 +93,12 @@ function liveProvider(context: CommandContext, model: string, timeoutMs: number)
       `${settings.apiKeyEnv} is not set: the ${name} provider needs an API key (or run from a cassette with --replay)`,
     );
   }
-  const env = context.io.env;
-  const proxied = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy'].some((name) => env[name]);
   return createOpenAIProvider({
     apiKey,
     timeoutMs,
     ...(baseURL ? { baseURL } : {}),
-    // HTTP(S)_PROXY and NO_PROXY are honoured as curl does.
-    ...(proxied ? { proxyEnv: env } : {}),
+    // HTTP(S)_PROXY and NO_PROXY are honoured as curl does (none set: no proxy).
+    proxyEnv: context.io.env,
   });
 }
 
