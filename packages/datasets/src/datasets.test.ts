@@ -5,6 +5,7 @@ import {
   readFileSync,
   rmSync,
   statSync,
+  symlinkSync,
   utimesSync,
   writeFileSync,
 } from 'node:fs';
@@ -17,6 +18,7 @@ import { createLocalCache } from './local-cache.ts';
 import { datasetsMigrations } from './migrations.ts';
 import { readPinFile } from './pin-file.ts';
 import { createSqliteDatasetsStore } from './store.ts';
+import { parseManifest } from './tree.ts';
 
 function workspace() {
   const root = temporaryDirectory('airlock-datasets-');
@@ -89,6 +91,27 @@ describe('pin', () => {
     expect(await datasets.checkout(pinFile)).toMatchObject({ files: 2, written: 2 });
     expect(readFileSync(join(folder, 'b', 'two.txt'), 'utf8')).toBe('two');
     expect((await datasets.status(pinFile)).state).toBe('unchanged');
+    database.close();
+  });
+
+  it('names nested files by their relative paths, re-pins them from the stat cache, and refuses links', async () => {
+    const { root, database, cache, datasets } = workspace();
+    const folder = join(root, 'nested');
+    mkdirSync(join(folder, 'b', 'c'), { recursive: true });
+    writeFileSync(join(folder, 'b', 'c', 'three.txt'), 'three');
+    writeFileSync(join(folder, 'b', 'two.txt'), 'two');
+    writeFileSync(join(folder, 'a.txt'), 'one');
+    const first = await datasets.pin(folder, { actor: 'dev@corp' });
+    expect(first.hashedFiles).toBe(3);
+    const manifest = parseManifest(readFileSync(cache.objectPath(first.pin.sha256), 'utf8'));
+    expect(manifest.map((entry) => entry.path)).toEqual(['a.txt', 'b/c/three.txt', 'b/two.txt']);
+    const again = await datasets.pin(folder, { actor: 'dev@corp' });
+    expect(again.hashedFiles).toBe(0);
+    expect(again.pin.sha256).toBe(first.pin.sha256);
+    symlinkSync(join(folder, 'a.txt'), join(folder, 'b', 'link.txt'));
+    await expect(datasets.pin(folder, { actor: 'dev@corp' })).rejects.toThrow(
+      `${join(folder, 'b', 'link.txt')} is a symbolic link; a dataset holds its own bytes`,
+    );
     database.close();
   });
 });

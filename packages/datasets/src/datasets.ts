@@ -8,7 +8,7 @@ import {
   rmSync,
   statSync,
 } from 'node:fs';
-import { basename, dirname, join, relative, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { AirlockError, ensureDirectory, sha256Hex } from '@airlock/core';
@@ -108,9 +108,10 @@ export function createDatasets(options: DatasetsOptions) {
     copy = false,
     known?: { hashes: Map<string, { identity: FileIdentity; sha256: string }>; objects: Set<string> },
     rehash = false,
+    // The absolute path (the stat cache's key), when the caller already has it.
+    full = resolve(path),
   ): Promise<{ sha256: string; identity: FileIdentity; read: boolean }> {
     const identity = identityOf(statSync(path, { bigint: true }));
-    const full = resolve(path);
     const remembered = known?.hashes.get(full);
     // A gate (check, verify) re-reads every byte: size, mtime and inode can be put back by hand.
     const cached = rehash
@@ -151,16 +152,22 @@ export function createDatasets(options: DatasetsOptions) {
     let hashed = 0;
     // A folder looks up its whole stat cache in one query, and the cache's objects in one listing,
     // instead of one query and one existsSync per file: re-pinning 10,000 files is mostly stat calls.
+    const root = resolve(path);
     const known = {
-      hashes: store.cachedHashesUnder(resolve(path)),
+      hashes: store.cachedHashesUnder(root),
       objects: new Set(copy ? cache.list() : []),
     };
+    // Absolute paths by concatenation: resolve/join per file was a tenth of a re-pin.
+    const absolute =
+      sep === '/'
+        ? (relativePath: string) => `${root}/${relativePath}`
+        : (relativePath: string) => join(root, relativePath);
     for (const relativePath of listTree(path)) {
-      const full = join(path, relativePath);
-      const { sha256, identity, read } = await fileHash(full, copy, known, rehash);
+      const full = absolute(relativePath);
+      const { sha256, identity, read } = await fileHash(full, copy, known, rehash, full);
       if (read) {
         hashed++;
-        remembered.push({ path: resolve(full), identity, sha256 });
+        remembered.push({ path: full, identity, sha256 });
       }
       entries.push({ path: relativePath, sha256, size: identity.size });
     }

@@ -1,21 +1,27 @@
 import { lstatSync, readdirSync } from 'node:fs';
-import { join, relative, sep } from 'node:path';
+import { join } from 'node:path';
 import { AirlockError, sha256Hex } from '@airlock/core';
 
 /** Every regular file under a folder, as sorted `/`-separated relative paths. Links are refused. */
 export function listTree(root: string): string[] {
   const files: string[] = [];
-  const walk = (dir: string) => {
+  // `prefix` is the folder's own relative path with its `/`: no path arithmetic per file.
+  const walk = (dir: string, prefix: string) => {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      const path = join(dir, entry.name);
-      if (entry.isDirectory()) walk(path);
-      else if (entry.isFile()) files.push(relative(root, path).split(sep).join('/'));
-      else if (lstatSync(path).isSymbolicLink()) {
-        throw new AirlockError('INVALID_INPUT', `${path} is a symbolic link; a dataset holds its own bytes`);
+      if (entry.isFile()) files.push(prefix + entry.name);
+      else if (entry.isDirectory()) walk(join(dir, entry.name), `${prefix}${entry.name}/`);
+      else {
+        const path = join(dir, entry.name);
+        if (lstatSync(path).isSymbolicLink()) {
+          throw new AirlockError(
+            'INVALID_INPUT',
+            `${path} is a symbolic link; a dataset holds its own bytes`,
+          );
+        }
       }
     }
   };
-  walk(root);
+  walk(root, '');
   // Sorted by code point, not locale: the manifest must be the same on every machine.
   return files.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
