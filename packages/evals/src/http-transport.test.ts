@@ -23,7 +23,7 @@ async function failure(promise: Promise<unknown>): Promise<ProviderError> {
   return error;
 }
 
-describe('the node:http transport under the openai SDK', () => {
+describe('the transport under the openai SDK', () => {
   const transports: ReturnType<typeof createHttpTransport>[] = [];
   afterEach(() => {
     for (const transport of transports.splice(0)) transport.close();

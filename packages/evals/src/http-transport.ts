@@ -2,13 +2,15 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { urlToHttpOptions } from 'node:url';
+import { abortReason, createHttp1Client } from './http1-client.ts';
 
 /**
- * A `fetch` for the `openai` SDK on `node:http` keep-alive agents. The SDK still builds every
- * request, parses every answer and raises every error; only the wire is ours. Global `fetch`
- * (undici) costs about twice the CPU per call, and its web streams and controllers are most of
- * the garbage an eval run makes (see bench/README.md). Anything this transport does not carry —
- * a body that is not a string or bytes — goes to global `fetch` unchanged. Redirects are not
+ * A `fetch` for the `openai` SDK. The SDK still builds every request, parses every answer and
+ * raises every error; only the wire is ours: a lean HTTP/1.1 keep-alive client (http1-client.ts)
+ * for direct connections, `node:http` when a proxy is configured for the scheme. Global `fetch`
+ * (undici) costs about three times the CPU per call, and its web streams and controllers are most
+ * of the garbage an eval run makes (see bench/README.md). Anything this transport does not carry
+ * — a body that is not a string or bytes — goes to global `fetch` unchanged. Redirects are not
  * followed (an API endpoint answers, it does not redirect): a 3xx reaches the SDK as an error.
  */
 export interface HttpTransport {
@@ -19,7 +21,7 @@ export interface HttpTransport {
    * registers finalizers on every request, which costs more than the request itself.
    */
   withSignal<Result>(signal: AbortSignal, call: () => Result): Result;
-  /** Closes the idle keep-alive sockets (a finished run must not hold the process open). */
+  /** Closes the idle keep-alive connections. */
   close(): void;
 }
 
@@ -29,20 +31,17 @@ export interface HttpTransportOptions {
    * The app passes its environment; without one, no proxy.
    */
   proxyEnv?: Record<string, string | undefined>;
+  /** Certificate authorities to trust for https instead of Node's bundled ones (a private CA). */
+  ca?: string | Buffer | (string | Buffer)[];
 }
 
 /** The subset of `Headers` the SDK reads from an answer (`get`, `has`, iteration). */
 class AnswerHeaders {
   readonly #values: Map<string, string>;
 
-  constructor(raw: string[]) {
-    this.#values = new Map();
-    for (let index = 0; index < raw.length; index += 2) {
-      const name = (raw[index] as string).toLowerCase();
-      const value = raw[index + 1] as string;
-      const previous = this.#values.get(name);
-      this.#values.set(name, previous === undefined ? value : `${previous}, ${value}`);
-    }
+  /** `values`: lower-case names, repeated headers already joined. */
+  constructor(values: Map<string, string>) {
+    this.#values = values;
   }
   get(name: string): string | null {
     return this.#values.get(name.toLowerCase()) ?? null;
@@ -67,10 +66,20 @@ class AnswerHeaders {
   }
 }
 
-const abortError = (signal: AbortSignal): unknown =>
-  signal.reason instanceof Error
-    ? signal.reason
-    : new DOMException('This operation was aborted', 'AbortError');
+/** node:http's raw `[name, value, …]` list as lower-case names with repeats joined, like Headers. */
+function joinedHeaders(raw: string[]): Map<string, string> {
+  const values = new Map<string, string>();
+  for (let index = 0; index < raw.length; index += 2) {
+    const name = (raw[index] as string).toLowerCase();
+    const value = raw[index + 1] as string;
+    const previous = values.get(name);
+    values.set(name, previous === undefined ? value : `${previous}, ${value}`);
+  }
+  return values;
+}
+
+/** An answer's bytes: async-iterable chunks, collected whole when the body offers it. */
+type AnswerBytes = AsyncIterable<Uint8Array> & { collect?(): Promise<Buffer> };
 
 /**
  * The subset of `Response` the SDK uses: status, headers, `text()` / `json()` for whole answers,
@@ -83,18 +92,24 @@ class AnswerResponse {
   readonly ok: boolean;
   readonly url: string;
   readonly headers: AnswerHeaders;
+  readonly body: AnswerBytes;
   readonly redirected = false;
   readonly type = 'basic';
-  readonly body: IncomingMessage;
   #used = false;
 
-  constructor(message: IncomingMessage, url: string) {
-    this.status = message.statusCode ?? 0;
-    this.statusText = message.statusMessage ?? '';
-    this.ok = this.status >= 200 && this.status < 300;
-    this.url = url;
-    this.headers = new AnswerHeaders(message.rawHeaders);
-    this.body = message;
+  constructor(answer: {
+    status: number;
+    statusText: string;
+    headers: Map<string, string>;
+    body: AnswerBytes;
+    url: string;
+  }) {
+    this.status = answer.status;
+    this.statusText = answer.statusText;
+    this.ok = answer.status >= 200 && answer.status < 300;
+    this.url = answer.url;
+    this.headers = new AnswerHeaders(answer.headers);
+    this.body = answer.body;
   }
   get bodyUsed(): boolean {
     return this.#used;
@@ -112,70 +127,55 @@ class AnswerResponse {
   async #bytes(): Promise<Buffer> {
     if (this.#used) throw new TypeError('Body is unusable: Body has already been read');
     this.#used = true;
+    if (this.body.collect) return this.body.collect();
     const chunks: Buffer[] = [];
     for await (const chunk of this.body) chunks.push(chunk as Buffer);
     return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
   }
 }
 
-function headerRecord(headers: RequestInit['headers']): Record<string, string> {
-  const record: Record<string, string> = {};
-  if (headers === undefined) return record;
-  if (headers instanceof Headers || Array.isArray(headers)) {
-    for (const [name, value] of headers) record[name] = value;
-    return record;
-  }
-  return { ...(headers as Record<string, string>) };
+function headerPairs(headers: RequestInit['headers']): Iterable<readonly [string, string]> {
+  if (headers === undefined) return [];
+  if (headers instanceof Headers || Array.isArray(headers)) return headers as Iterable<[string, string]>;
+  return Object.entries(headers as Record<string, string>);
 }
 
 // The signal of the call in progress, seen by `fetch` however deep in the SDK it is called.
 const callSignal = new AsyncLocalStorage<AbortSignal>();
 
-export function createHttpTransport(options: HttpTransportOptions = {}): HttpTransport {
+/** Whether a proxy is configured for `scheme` (then node:http carries the call, NO_PROXY included). */
+function proxyFor(scheme: 'http' | 'https', env: Record<string, string | undefined> | undefined): boolean {
+  if (env === undefined) return false;
+  const variable = scheme === 'https' ? 'HTTPS_PROXY' : 'HTTP_PROXY';
+  return Boolean(env[variable] || env[variable.toLowerCase()]);
+}
+
+/**
+ * Calls through node:http's agents, which honour `proxyEnv` (HTTP(S)_PROXY, NO_PROXY): used only
+ * for a scheme a proxy is configured for.
+ */
+function createNodeHttpFetch(options: HttpTransportOptions) {
   const settings = {
     keepAlive: true,
-    // Connections per origin: above any sane eval concurrency.
     maxSockets: 64,
     ...(options.proxyEnv ? { proxyEnv: options.proxyEnv } : {}),
   };
-  const agents = { http: new HttpAgent(settings), https: new HttpsAgent(settings) };
-  // An eval calls one URL thousands of times: parse it once.
-  const targets = new Map<string, ReturnType<typeof urlToHttpOptions>>();
-  const target = (url: string) => {
-    let parsed = targets.get(url);
-    if (parsed === undefined) {
-      if (targets.size >= 64) targets.clear();
-      parsed = urlToHttpOptions(new URL(url));
-      targets.set(url, parsed);
-    }
-    return parsed;
+  const agents = {
+    http: new HttpAgent(settings),
+    https: new HttpsAgent({ ...settings, ...(options.ca === undefined ? {} : { ca: options.ca }) }),
   };
-
-  const transportFetch = (input: string | URL | Request, init: RequestInit = {}): Promise<Response> => {
-    const body = init.body;
-    if (
-      input instanceof Request ||
-      (body != null && typeof body !== 'string' && !(body instanceof Uint8Array))
-    ) {
-      return fetch(input, init);
-    }
-    const url = typeof input === 'string' ? input : input.href;
-    const signals = [init.signal, callSignal.getStore()].filter(
-      (signal): signal is AbortSignal => signal != null,
-    );
-    const stopped = signals.find((signal) => signal.aborted);
-    if (stopped) return Promise.reject(abortError(stopped));
-    const secure = url.startsWith('https:');
+  const call = (url: URL, init: RequestInit, signals: readonly AbortSignal[]): Promise<Response> => {
+    const secure = url.protocol === 'https:';
     return new Promise((resolve, reject) => {
       const request = (secure ? httpsRequest : httpRequest)({
-        ...target(url),
+        ...urlToHttpOptions(url),
         method: init.method ?? 'GET',
-        headers: headerRecord(init.headers),
+        headers: Object.fromEntries(headerPairs(init.headers)),
         agent: secure ? agents.https : agents.http,
       });
       let answer: IncomingMessage | undefined;
       const onAbort = (event: Event) => {
-        const reason = abortError(event.target as AbortSignal);
+        const reason = abortReason(event.target as AbortSignal);
         // Before the answer: the promise rejects; after: reading the body throws.
         request.destroy(reason as Error);
         answer?.destroy(reason as Error);
@@ -192,18 +192,92 @@ export function createHttpTransport(options: HttpTransportOptions = {}): HttpTra
       request.once('response', (message) => {
         answer = message;
         message.once('close', detach);
-        resolve(new AnswerResponse(message, url) as unknown as Response);
+        resolve(
+          new AnswerResponse({
+            status: message.statusCode ?? 0,
+            statusText: message.statusMessage ?? '',
+            headers: joinedHeaders(message.rawHeaders),
+            body: message,
+            url: url.href,
+          }) as unknown as Response,
+        );
       });
-      request.end(body ?? undefined);
+      request.end((init.body as string | Uint8Array | null | undefined) ?? undefined);
     });
+  };
+  return {
+    call,
+    close() {
+      agents.http.destroy();
+      agents.https.destroy();
+    },
+  };
+}
+
+export function createHttpTransport(options: HttpTransportOptions = {}): HttpTransport {
+  const client = createHttp1Client(options.ca === undefined ? {} : { ca: options.ca });
+  const proxied = {
+    'http:': proxyFor('http', options.proxyEnv),
+    'https:': proxyFor('https', options.proxyEnv),
+  };
+  const viaProxy = proxied['http:'] || proxied['https:'] ? createNodeHttpFetch(options) : undefined;
+  // An eval calls one URL thousands of times: parse it once.
+  const targets = new Map<string, URL>();
+  const target = (url: string) => {
+    let parsed = targets.get(url);
+    if (parsed === undefined) {
+      if (targets.size >= 64) targets.clear();
+      parsed = new URL(url);
+      targets.set(url, parsed);
+    }
+    return parsed;
+  };
+
+  const transportFetch = async (input: string | URL | Request, init: RequestInit = {}): Promise<Response> => {
+    const body = init.body;
+    if (
+      input instanceof Request ||
+      (body != null && typeof body !== 'string' && !(body instanceof Uint8Array))
+    ) {
+      return fetch(input, init);
+    }
+    const href = typeof input === 'string' ? input : input.href;
+    const url = target(href);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') return fetch(input, init);
+    const signals: AbortSignal[] = [];
+    if (init.signal) signals.push(init.signal);
+    const stop = callSignal.getStore();
+    if (stop) signals.push(stop);
+    if (viaProxy && proxied[url.protocol]) return viaProxy.call(url, init, signals);
+    const method = (init.method ?? 'GET').toUpperCase();
+    try {
+      const { head, body: answerBody } = await client.request({
+        url,
+        method,
+        headers: headerPairs(init.headers),
+        ...(body == null ? {} : { body }),
+        signals,
+      });
+      return new AnswerResponse({
+        status: head.status,
+        statusText: head.statusText,
+        headers: head.headers,
+        body: answerBody,
+        url: href,
+      }) as unknown as Response;
+    } catch (error) {
+      if (signals.some((signal) => signal.aborted)) throw error;
+      // As fetch reports it: the wrapper says "fetch failed", the cause says why.
+      throw new TypeError('fetch failed', { cause: error });
+    }
   };
 
   return {
     fetch: transportFetch as typeof fetch,
     withSignal: (signal, call) => callSignal.run(signal, call),
     close() {
-      agents.http.destroy();
-      agents.https.destroy();
+      client.close();
+      viaProxy?.close();
     },
   };
 }
