@@ -136,7 +136,11 @@ export function createDatasets(options: DatasetsOptions) {
         `${path} changed while it was being hashed; pin it again once it is written`,
       );
     }
-    if (copy) cache.putBytes(sha256, bytes);
+    if (copy && !known?.objects.has(sha256)) {
+      cache.putBytes(sha256, bytes, known !== undefined);
+      // Two files with the same bytes in one folder: stored once.
+      known?.objects.add(sha256);
+    }
     return { sha256, identity, read: true };
   }
 

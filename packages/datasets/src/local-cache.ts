@@ -30,8 +30,11 @@ export interface LocalCache {
    */
   put(sha256: string, open: () => Readable | Promise<Readable>): Promise<{ size: number; stored: boolean }>;
   putFile(sha256: string, path: string): Promise<{ size: number; stored: boolean }>;
-  /** Stores bytes the caller has just hashed to `sha256` (small files: one read, one write). */
-  putBytes(sha256: string, bytes: Uint8Array): { size: number; stored: boolean };
+  /**
+   * Stores bytes the caller has just hashed to `sha256` (small files: one read, one write).
+   * `knownMissing`: the caller has just listed the cache and the object is not there (no check).
+   */
+  putBytes(sha256: string, bytes: Uint8Array, knownMissing?: boolean): { size: number; stored: boolean };
   open(sha256: string): Readable;
   size(sha256: string): number;
   list(): string[];
@@ -90,16 +93,18 @@ export function createLocalCache(dir: string): LocalCache {
     objectPath,
     has: (sha256) => existsSync(objectPath(sha256)),
     put,
-    putBytes: (sha256, bytes) => {
+    putBytes: (sha256, bytes, knownMissing = false) => {
       const target = objectPath(sha256);
-      if (existsSync(target)) return { size: bytes.length, stored: false };
+      if (!knownMissing && existsSync(target)) return { size: bytes.length, stored: false };
       ensureFolder(dirname(target));
       const temporary = `${target}.${process.pid}.${Date.now()}.tmp`;
       try {
         writeFileSync(temporary, bytes, { flag: 'wx', mode: 0o444 });
         renameSync(temporary, target);
-      } finally {
+      } catch (error) {
+        // Only a failed write leaves a temporary file behind (a renamed one is gone).
         rmSync(temporary, { force: true });
+        throw error;
       }
       return { size: bytes.length, stored: true };
     },

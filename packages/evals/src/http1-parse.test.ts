@@ -73,6 +73,9 @@ describe('an answer head', () => {
     );
     expect(() => parseResponseHead('HTTP/1.1 200 OK\r\nContent-Length: -1', 'GET')).toThrow(/content length/);
     expect(() => parseResponseHead('HTTP/1.1 200 OK\r\nno colon here', 'GET')).toThrow(/header line/);
+    expect(() => parseResponseHead('HTTP/1.1 200 OK\r\nContent-Encoding: gzip', 'GET')).toThrow(
+      /gzip-encoded answer/,
+    );
     // The same length repeated is one length.
     expect(parseResponseHead('HTTP/1.1 200 OK\r\nContent-Length: 5, 5', 'GET').framing).toEqual({
       kind: 'length',

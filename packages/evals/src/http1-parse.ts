@@ -82,6 +82,11 @@ export function parseResponseHead(text: string, method: string): ResponseHead {
     headers.set(name, previous === undefined ? value : `${previous}, ${value}`);
   }
 
+  const encoding = (headers.get('content-encoding') ?? 'identity').toLowerCase();
+  if (encoding !== 'identity') {
+    // Never asked for (no accept-encoding is sent unless a caller adds one): refused, not mis-read.
+    throw new HttpWireError(`a ${encoding}-encoded answer: this client does not decompress`);
+  }
   const connection = (headers.get('connection') ?? '').toLowerCase();
   let reusable = minor === '1' ? !/\bclose\b/.test(connection) : /\bkeep-alive\b/.test(connection);
   const transferEncoding = headers.get('transfer-encoding');
