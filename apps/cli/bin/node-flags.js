@@ -7,6 +7,16 @@
 // more memory still gets it: there is no cap.
 export const nodeFlags = ['--max-semi-space-size=4', '--heap-growing-percent=20'];
 
+// The C allocator's settings, read only when a process starts. glibc gives each thread that
+// allocates its own arena (up to 8 per core) and keeps freed memory in each; Node's worker
+// threads (V8's compilers and collectors, libuv's pool) left ~15 MB resident that way in an eval
+// run. Two arenas hold it. A value the user set is kept; other C libraries ignore the variable.
+export const allocatorSettings = { MALLOC_ARENA_MAX: '2' };
+
+// Names the variables the restart added, so the restarted process can keep them from its
+// children (a deploy command airlock runs gets the user's environment, not airlock's tuning).
+const addedMarker = 'AIRLOCK_RESTART_ADDED_ENV';
+
 /** The flags this process was not started with. */
 export function missingNodeFlags(execArgv = process.execArgv) {
   return nodeFlags.filter((flag) => !execArgv.includes(flag));
@@ -14,15 +24,28 @@ export function missingNodeFlags(execArgv = process.execArgv) {
 
 /**
  * Restarts this process in place (same pid, stdio and signals) running `entryFile` with the
- * flags it lacks; returns only when nothing is missing or where process.execve does not exist
- * (Windows), in which case V8's defaults stay.
+ * flags and allocator settings it lacks; returns only when nothing is missing or where
+ * process.execve does not exist (Windows), in which case the defaults stay.
  */
 export function restartWithNodeFlags(entryFile) {
+  const { env } = process;
+  const added = env[addedMarker];
+  if (added !== undefined) {
+    // The restarted process: what was added for it is not passed on.
+    for (const name of added.split(',')) if (name !== '') delete env[name];
+    delete env[addedMarker];
+    return;
+  }
   const missing = missingNodeFlags();
-  if (missing.length === 0 || typeof process.execve !== 'function') return;
+  const settings = Object.entries(allocatorSettings).filter(([name]) => env[name] === undefined);
+  if ((missing.length === 0 && settings.length === 0) || typeof process.execve !== 'function') return;
   process.execve(
     process.execPath,
     [process.execPath, ...missing, ...process.execArgv, entryFile, ...process.argv.slice(2)],
-    process.env,
+    {
+      ...env,
+      ...Object.fromEntries(settings),
+      [addedMarker]: settings.map(([name]) => name).join(','),
+    },
   );
 }

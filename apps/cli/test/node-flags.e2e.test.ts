@@ -1,0 +1,63 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { temporaryDirectory } from '@airlock/vitest-config/temp-dir';
+import { describe, expect, it } from 'vitest';
+import { runNode } from './cli-process.ts';
+
+const nodeFlagsUrl = pathToFileURL(join(import.meta.dirname, '../bin/node-flags.js')).href;
+
+/** A script that restarts itself as the bin does, then reports what it runs with and what a child inherits. */
+function writeProbe(folder: string): string {
+  const script = join(folder, 'probe.mjs');
+  writeFileSync(
+    script,
+    `import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+const { restartWithNodeFlags } = await import(${JSON.stringify(nodeFlagsUrl)});
+restartWithNodeFlags(fileURLToPath(import.meta.url));
+// The environment the process was started with (what the C allocator read), not process.env.
+const startedWith = readFileSync('/proc/self/environ', 'utf8').split('\\0');
+const child = execFileSync(process.execPath, ['-e', 'process.stdout.write(JSON.stringify(process.env))'], {
+  encoding: 'utf8',
+});
+process.stdout.write(
+  JSON.stringify({
+    execArgv: process.execArgv,
+    startedWith: startedWith.filter((entry) => entry.startsWith('MALLOC_ARENA_MAX=')),
+    env: process.env.MALLOC_ARENA_MAX ?? null,
+    marker: process.env.AIRLOCK_RESTART_ADDED_ENV ?? null,
+    child: JSON.parse(child).MALLOC_ARENA_MAX ?? null,
+  }),
+);
+`,
+  );
+  return script;
+}
+
+describe.runIf(process.platform === 'linux')('the restart with V8 and allocator settings', () => {
+  it('starts with the V8 flags and two malloc arenas, and does not pass the added variable on', async () => {
+    const folder = temporaryDirectory();
+    const result = await runNode([writeProbe(folder)], { cwd: folder });
+    expect(result.stderr).toBe('');
+    const seen = JSON.parse(result.stdout);
+    expect(seen.execArgv).toEqual(
+      expect.arrayContaining(['--max-semi-space-size=4', '--heap-growing-percent=20']),
+    );
+    expect(seen.startedWith).toEqual(['MALLOC_ARENA_MAX=2']);
+    // Gone from process.env after the start: a deploy command airlock runs gets the user's environment.
+    expect(seen.env).toBeNull();
+    expect(seen.marker).toBeNull();
+    expect(seen.child).toBeNull();
+  });
+
+  it('keeps a MALLOC_ARENA_MAX the user set, and passes it on', async () => {
+    const folder = temporaryDirectory();
+    const result = await runNode([writeProbe(folder)], { cwd: folder, env: { MALLOC_ARENA_MAX: '4' } });
+    const seen = JSON.parse(result.stdout);
+    expect(seen.startedWith).toEqual(['MALLOC_ARENA_MAX=4']);
+    expect(seen.env).toBe('4');
+    expect(seen.child).toBe('4');
+  });
+});
