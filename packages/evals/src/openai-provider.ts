@@ -1,5 +1,5 @@
 import { parseModelId } from '@airlock/registry';
-import OpenAI from 'openai';
+import type OpenAI from 'openai';
 import { createHttpTransport } from './http-transport.ts';
 import { type Provider, ProviderError, retryAfterFrom } from './provider.ts';
 import type { Completion, CompletionRequest } from './types.ts';
@@ -39,8 +39,15 @@ function rootCause(error: Error): string {
   return text;
 }
 
+type OpenAIClass = typeof OpenAI;
+
+// The SDK is ~30 MB and ~120 ms to load: loaded by the first call, not by every process that
+// imports this package (most `airlock` commands never call a model).
+let sdk: Promise<OpenAIClass> | undefined;
+const loadSdk = (): Promise<OpenAIClass> => (sdk ??= import('openai').then((module) => module.default));
+
 /** The SDK's error, classified. The SDK's own retries are off: the runner retries, and counts them. */
-function classify(error: unknown, timeoutMs: number): ProviderError {
+function classify(error: unknown, timeoutMs: number, OpenAI: OpenAIClass): ProviderError {
   if (error instanceof ProviderError) return error;
   if (error instanceof OpenAI.APIUserAbortError) return new ProviderError('aborted', 'stopped');
   if (error instanceof OpenAI.APIConnectionTimeoutError) {
@@ -87,14 +94,19 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): Provider {
     options.fetch === undefined
       ? createHttpTransport(options.proxyEnv === undefined ? {} : { proxyEnv: options.proxyEnv })
       : undefined;
-  const client = new OpenAI({
-    apiKey: options.apiKey,
-    ...(options.baseURL === undefined ? {} : { baseURL: options.baseURL }),
-    maxRetries: 0,
-    fetch: transport?.fetch ?? options.fetch,
-    // The per-call timeout is ours (it covers the whole streamed answer, not just its headers).
-    timeout: timeoutMs * 2,
-  });
+  let loaded: Promise<{ client: OpenAI; OpenAI: OpenAIClass }> | undefined;
+  const sdkClient = () =>
+    (loaded ??= loadSdk().then((OpenAI) => ({
+      OpenAI,
+      client: new OpenAI({
+        apiKey: options.apiKey,
+        ...(options.baseURL === undefined ? {} : { baseURL: options.baseURL }),
+        maxRetries: 0,
+        fetch: transport?.fetch ?? options.fetch,
+        // The per-call timeout is ours (it covers the whole streamed answer, not just its headers).
+        timeout: timeoutMs * 2,
+      }),
+    })));
   const includeUsage = options.includeUsage ?? true;
   const stream = options.stream ?? false;
   // `provider/model` → the name sent, parsed once per model rather than once per call.
@@ -108,6 +120,7 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): Provider {
         sentNames.set(request.model, model);
       }
       const { parameters } = request;
+      const { client, OpenAI } = await sdkClient();
       const started = performance.now();
       // One controller per call: the caller's stop and the per-call timeout both abort it, and
       // both links are removed when the call ends (no timers or listeners outlive the call).
@@ -193,7 +206,7 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): Provider {
         if (timedOut) {
           throw new ProviderError('timeout', `no complete answer within ${timeoutMs} ms`);
         }
-        throw classify(error, timeoutMs);
+        throw classify(error, timeoutMs, OpenAI);
       } finally {
         clearTimeout(timer);
         signal.removeEventListener('abort', onStop);
