@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { getEventListeners } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { type AddressInfo, createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
@@ -178,6 +179,70 @@ describe('the lean HTTP/1.1 client', () => {
     await expect(reading).rejects.toThrow('stopped by the run');
     // A stopped call's connection is never reused.
     expect(wire.connections).toHaveLength(2);
+  });
+
+  it('a connection paused for a slow reader still answers the next call once its answer ended', async () => {
+    // Just under what the client buffers before pausing; the last piece crosses it and ends the body.
+    const big = 'x'.repeat((1 << 20) - 10);
+    const wire = await wireServer((_, socket, index) => {
+      if (index === 0) {
+        socket.write(`HTTP/1.1 200 OK\r\nContent-Length: ${big.length + 20}\r\n\r\n${big}`);
+        setTimeout(() => socket.write('01234567890123456789'), 100);
+      } else socket.write('HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nnext');
+    });
+    track(wire.server);
+    const client = track(createHttp1Client());
+    const first = await post(client, wire.url);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    // The first body is still unread; the second call must not wait for it.
+    const second = await post(client, wire.url);
+    expect((await second.body.collect()).toString()).toBe('next');
+    expect((await first.body.collect()).length).toBe(big.length + 20);
+  });
+
+  it('the SDK’s body cancel (return() on a fresh iterator) closes the connection and its listeners', async () => {
+    const wire = await wireServer((_, socket) =>
+      socket.write('HTTP/1.1 503 Busy\r\nContent-Length: 1000\r\n\r\nonly some'),
+    );
+    track(wire.server);
+    const client = track(createHttp1Client());
+    const stop = new AbortController();
+    const { body } = await post(client, wire.url, { signals: [stop.signal] });
+    await body[Symbol.asyncIterator]().return?.();
+    const closed = wire.connections[0] as Socket;
+    await new Promise((resolve) => (closed.destroyed ? resolve(undefined) : closed.once('close', resolve)));
+    expect(getEventListeners(stop.signal, 'abort')).toHaveLength(0);
+  });
+
+  it('bytes arriving on an idle connection retire it', async () => {
+    const wire = await wireServer((head, socket) => {
+      if (head.startsWith('HEAD')) {
+        socket.write('HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n');
+        // A buggy server sends the body a HEAD answer must not have.
+        setTimeout(() => socket.write('HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nSTALE'), 30);
+      } else socket.write('HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfresh');
+    });
+    track(wire.server);
+    const client = track(createHttp1Client());
+    const head = await client.request({ url: wire.url, method: 'HEAD', headers: [] });
+    expect((await head.body.collect()).length).toBe(0);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const { body } = await post(client, wire.url);
+    expect((await body.collect()).toString()).toBe('fresh');
+    expect(wire.connections).toHaveLength(2);
+  });
+
+  it('a call already stopped takes no connection', async () => {
+    const wire = await wireServer(() => {});
+    track(wire.server);
+    const client = track(createHttp1Client());
+    const stop = new AbortController();
+    stop.abort();
+    await expect(post(client, wire.url, { signals: [stop.signal] })).rejects.toMatchObject({
+      name: 'AbortError',
+    });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(wire.connections).toHaveLength(0);
   });
 
   it('refuses a header that would split the request before sending anything', async () => {

@@ -104,7 +104,8 @@ export class AnswerBody implements AsyncIterable<Buffer> {
   #take(): Buffer[] {
     const chunks = this.#chunks;
     this.#chunks = [];
-    if (this.#queued > highWaterMark) this.#resume();
+    // Once the answer has ended its connection may be carrying another call: hands off.
+    if (this.#queued > highWaterMark && !this.#ended) this.#resume();
     this.#queued = 0;
     return chunks;
   }
@@ -126,22 +127,41 @@ export class AnswerBody implements AsyncIterable<Buffer> {
     return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
   }
 
-  async *[Symbol.asyncIterator](): AsyncGenerator<Buffer> {
+  /**
+   * Chunk by chunk as they arrive. A reader that stops early (`break`, a thrown error, or the
+   * SDK's body cancel, which calls `return()` on a fresh iterator) gives the connection up.
+   */
+  [Symbol.asyncIterator](): AsyncIterableIterator<Buffer> {
+    let ready: Buffer[] = [];
     let finished = false;
-    try {
-      for (;;) {
-        for (const chunk of this.#take()) yield chunk;
-        if (this.#error !== undefined) throw this.#error;
-        if (this.#ended && this.#chunks.length === 0) {
-          finished = true;
-          return;
+    const iterator: AsyncIterableIterator<Buffer> = {
+      next: async () => {
+        for (;;) {
+          const chunk = ready.shift();
+          if (chunk !== undefined) return { value: chunk, done: false };
+          ready = this.#take();
+          if (ready.length > 0) continue;
+          if (this.#error !== undefined) {
+            finished = true;
+            throw this.#error;
+          }
+          if (this.#ended) {
+            finished = true;
+            return { value: undefined, done: true };
+          }
+          await this.#waitForMore();
         }
-        if (this.#chunks.length === 0) await this.#waitForMore();
-      }
-    } finally {
-      // A reader that stops early (break, a thrown error) gives the connection up.
-      if (!finished) this.destroy();
-    }
+      },
+      return: async () => {
+        if (!finished) {
+          finished = true;
+          this.destroy();
+        }
+        return { value: undefined, done: true };
+      },
+      [Symbol.asyncIterator]: () => iterator,
+    };
+    return iterator;
   }
 }
 
@@ -151,7 +171,8 @@ interface Connection {
   /** Requests this connection has carried (a reused one may have been closed by the server). */
   uses: number;
   idleUntil: number;
-  onIdleClose?: () => void;
+  /** Removes the listeners an idle connection has (close, stray bytes, errors). */
+  stopIdling?: (() => void) | undefined;
 }
 
 /** What a stopped signal rejects with: its own reason, or fetch's AbortError. */
@@ -162,6 +183,7 @@ export const abortReason = (signal: AbortSignal): unknown =>
 
 export function createHttp1Client(options: Http1ClientOptions = {}): Http1Client {
   const idle = new Map<string, Connection[]>();
+  let closed = false;
 
   const open = (url: URL, key: string): Connection => {
     const secure = url.protocol === 'https:';
@@ -186,8 +208,7 @@ export function createHttp1Client(options: Http1ClientOptions = {}): Http1Client
     const now = Date.now();
     while (list && list.length > 0) {
       const connection = list.pop() as Connection;
-      if (connection.onIdleClose) connection.socket.off('close', connection.onIdleClose);
-      connection.socket.off('error', ignore);
+      connection.stopIdling?.();
       if (!connection.socket.destroyed && connection.idleUntil > now) return connection;
       connection.socket.destroy();
     }
@@ -195,22 +216,35 @@ export function createHttp1Client(options: Http1ClientOptions = {}): Http1Client
   };
 
   const release = (connection: Connection, keepAliveMs: number | undefined) => {
+    const { socket } = connection;
     const list = idle.get(connection.key) ?? [];
-    if (list.length >= maxIdlePerOrigin || connection.socket.destroyed) {
-      connection.socket.destroy();
+    if (closed || list.length >= maxIdlePerOrigin || socket.destroyed) {
+      socket.destroy();
       return;
     }
     // Leave a second's margin before the server's own idle limit.
     connection.idleUntil = Date.now() + (keepAliveMs === undefined ? defaultIdleMs : keepAliveMs - 1_000);
-    connection.onIdleClose = () => {
+    const onClose = () => {
       const at = list.indexOf(connection);
       if (at >= 0) list.splice(at, 1);
     };
-    connection.socket.once('close', connection.onIdleClose);
+    // Bytes nobody asked for (a body longer than its length, a stray answer): the connection
+    // cannot be trusted with another call.
+    const onStray = () => socket.destroy();
+    socket.once('close', onClose);
+    socket.on('data', onStray);
     // A reset while idle is not anyone's error.
-    connection.socket.on('error', ignore);
-    // An idle connection does not keep the process alive.
-    connection.socket.unref();
+    socket.on('error', ignore);
+    connection.stopIdling = () => {
+      socket.off('close', onClose);
+      socket.off('data', onStray);
+      socket.off('error', ignore);
+      connection.stopIdling = undefined;
+    };
+    // A connection paused for a slow reader of the answer it just finished flows again, and an
+    // idle one does not keep the process alive.
+    socket.resume();
+    socket.unref();
     list.push(connection);
     idle.set(connection.key, list);
   };
@@ -395,6 +429,8 @@ export function createHttp1Client(options: Http1ClientOptions = {}): Http1Client
             ? Buffer.byteLength(body)
             : body.length;
       const head = requestHead(call.method, url.pathname + url.search, url.host, call.headers, contentLength);
+      const stopped = call.signals?.find((signal) => signal.aborted);
+      if (stopped) throw abortReason(stopped);
       const key = `${url.protocol}//${url.host}`;
       const reused = takeIdle(key);
       const first = exchange(reused ?? open(url, key), call, head);
@@ -416,6 +452,7 @@ export function createHttp1Client(options: Http1ClientOptions = {}): Http1Client
       }
     },
     close() {
+      closed = true;
       for (const list of idle.values()) {
         for (const connection of list.splice(0)) connection.socket.destroy();
       }

@@ -95,12 +95,11 @@ export function parseResponseHead(text: string, method: string): ResponseHead {
   if (method === 'HEAD' || status === 204 || status === 304 || (status >= 100 && status < 200)) {
     framing = { kind: 'none' };
   } else if (transferEncoding !== undefined) {
-    // Chunked must be the last coding; anything else is read to the connection's close.
-    if (/(?:^|,)\s*chunked\s*$/i.test(transferEncoding)) framing = { kind: 'chunked' };
-    else {
-      framing = { kind: 'close' };
-      reusable = false;
+    // Only chunked: another coding (gzip, chunked) would hand the SDK compressed bytes.
+    if (transferEncoding.trim().toLowerCase() !== 'chunked') {
+      throw new HttpWireError(`a "${transferEncoding}" transfer coding: this client reads only chunked`);
     }
+    framing = { kind: 'chunked' };
   } else if (contentLength !== undefined) {
     const lengths = new Set(contentLength.split(',').map((part) => part.trim()));
     const [only] = lengths;
