@@ -171,8 +171,17 @@ interface Connection {
   /** Requests this connection has carried (a reused one may have been closed by the server). */
   uses: number;
   idleUntil: number;
-  /** Removes the listeners an idle connection has (close, stray bytes, errors). */
-  stopIdling?: (() => void) | undefined;
+  /**
+   * The call the connection carries now, which its socket's events go to; none while idle. The
+   * socket's listeners are added once, when it opens, not per call.
+   */
+  current: Exchange | undefined;
+}
+
+interface Exchange {
+  onData(piece: Buffer): void;
+  onEnd(): void;
+  onError(error: Error): void;
 }
 
 /** What a stopped signal rejects with: its own reason, or fetch's AbortError. */
@@ -200,7 +209,29 @@ export function createHttp1Client(options: Http1ClientOptions = {}): Http1Client
         })
       : netConnect({ host, port });
     socket.setNoDelay(true);
-    return { socket, key, uses: 0, idleUntil: 0 };
+    const connection: Connection = { socket, key, uses: 0, idleUntil: 0, current: undefined };
+    socket.on('data', (piece: Buffer) => {
+      if (connection.current) connection.current.onData(piece);
+      // Bytes nobody asked for (a body longer than its length, a stray answer): the connection
+      // cannot be trusted with another call.
+      else socket.destroy();
+    });
+    const ended = () => {
+      if (connection.current) connection.current.onEnd();
+      else forget(connection);
+    };
+    socket.on('end', ended);
+    socket.on('close', ended);
+    // While idle, a reset is not anyone's error.
+    socket.on('error', (error) => connection.current?.onError(error));
+    return connection;
+  };
+
+  /** Drops a closed connection from the idle ones. */
+  const forget = (connection: Connection) => {
+    const list = idle.get(connection.key);
+    const at = list ? list.indexOf(connection) : -1;
+    if (at >= 0) list?.splice(at, 1);
   };
 
   const takeIdle = (key: string): Connection | undefined => {
@@ -208,7 +239,6 @@ export function createHttp1Client(options: Http1ClientOptions = {}): Http1Client
     const now = Date.now();
     while (list && list.length > 0) {
       const connection = list.pop() as Connection;
-      connection.stopIdling?.();
       if (!connection.socket.destroyed && connection.idleUntil > now) return connection;
       connection.socket.destroy();
     }
@@ -224,23 +254,6 @@ export function createHttp1Client(options: Http1ClientOptions = {}): Http1Client
     }
     // Leave a second's margin before the server's own idle limit.
     connection.idleUntil = Date.now() + (keepAliveMs === undefined ? defaultIdleMs : keepAliveMs - 1_000);
-    const onClose = () => {
-      const at = list.indexOf(connection);
-      if (at >= 0) list.splice(at, 1);
-    };
-    // Bytes nobody asked for (a body longer than its length, a stray answer): the connection
-    // cannot be trusted with another call.
-    const onStray = () => socket.destroy();
-    socket.once('close', onClose);
-    socket.on('data', onStray);
-    // A reset while idle is not anyone's error.
-    socket.on('error', ignore);
-    connection.stopIdling = () => {
-      socket.off('close', onClose);
-      socket.off('data', onStray);
-      socket.off('error', ignore);
-      connection.stopIdling = undefined;
-    };
     // A connection paused for a slow reader of the answer it just finished flows again, and an
     // idle one does not keep the process alive.
     socket.resume();
@@ -275,10 +288,7 @@ export function createHttp1Client(options: Http1ClientOptions = {}): Http1Client
       let keepAliveMs: number | undefined;
 
       const detach = () => {
-        socket.off('data', onData);
-        socket.off('end', onEnd);
-        socket.off('close', onEnd);
-        socket.off('error', onError);
+        connection.current = undefined;
         for (const signal of signals) signal.removeEventListener('abort', onAbort);
       };
       const fail = (error: unknown) => {
@@ -400,10 +410,7 @@ export function createHttp1Client(options: Http1ClientOptions = {}): Http1Client
         return;
       }
       for (const signal of signals) signal.addEventListener('abort', onAbort, { once: true });
-      socket.on('data', onData);
-      socket.once('end', onEnd);
-      socket.once('close', onEnd);
-      socket.on('error', onError);
+      connection.current = { onData, onEnd, onError };
       const { body } = call;
       if (body === undefined || typeof body === 'string')
         socket.write(body === undefined ? head : head + body);
@@ -460,5 +467,3 @@ export function createHttp1Client(options: Http1ClientOptions = {}): Http1Client
     },
   };
 }
-
-function ignore(): void {}
