@@ -11,9 +11,11 @@ import { executeRun } from './execute-run.ts';
 import { baselineFromRun, decideGate } from './gate.ts';
 import { evalsMigrations } from './migrations.ts';
 import { createOpenAIProvider } from './openai-provider.ts';
+import type { Provider } from './provider.ts';
 import { evalReport, junitReport, markdownReport } from './reports.ts';
 import { createSqliteEvalRunStore, createSqliteResponseCache } from './store.ts';
 import { loadSuite } from './suite-file.ts';
+import type { Suite } from './types.ts';
 
 const model = 'openai/gpt-4o-mini-2024-07-18';
 const server = useOpenAIServer([
@@ -207,5 +209,44 @@ describe('a run from a dataset-backed suite to stored records and reports', () =
     );
     expect(readFileSync(resultsFile, 'utf8').trim().split('\n')).toHaveLength(3);
     expect(decideGate(run, []).checks[0]).toMatchObject({ id: 'complete', status: 'fail' });
+  });
+});
+
+describe('the results file', () => {
+  it('holds every result once, in batches larger than one write, whatever the suite size', async () => {
+    const dir = temporaryDirectory('airlock-evals-batches-');
+    const cases = 400;
+    const answer = `Refunds are accepted within 30 days. ${'More detail. '.repeat(20)}`;
+    const inProcess: Provider = {
+      description: 'in-process',
+      complete: async () => ({ output: answer, latencyMs: 1 }),
+    };
+    const suite: Suite = {
+      name: 'batches',
+      file: 'batches',
+      sha256: '0'.repeat(64),
+      model,
+      parameters: {},
+      datasets: [],
+      cases: Array.from({ length: cases }, (_, index) => ({
+        id: `case-${index}`,
+        vars: { input: `question ${index}` },
+        tags: [],
+        weight: 1,
+        assert: [{ type: 'contains', negate: false, value: 'Refunds', weight: 1 }],
+      })),
+    };
+    const resultsFile = join(dir, 'results.jsonl');
+    const { run } = await executeRun(suite, { provider: inProcess, resultsFile, concurrency: 8 });
+    const text = readFileSync(resultsFile, 'utf8');
+    // Several batches' worth: the writes during the run neither lose nor repeat a result.
+    expect(text.length).toBeGreaterThan(3 * (64 << 10));
+    const ids = text
+      .trimEnd()
+      .split('\n')
+      .map((line) => (JSON.parse(line) as { caseId: string }).caseId);
+    expect(ids).toHaveLength(cases);
+    expect(new Set(ids).size).toBe(cases);
+    expect(run.metrics).toMatchObject({ cases, passed: cases });
   });
 });

@@ -31,10 +31,15 @@ async function fileSha256(path: string): Promise<string> {
   return hash.digest('hex');
 }
 
-/** One line per result; waits when the disk is slower than the provider, so memory stays flat. */
-async function writeLine(stream: WriteStream, line: string): Promise<void> {
-  if (!stream.write(line)) await once(stream, 'drain');
+/** Waits when the disk is slower than the provider, so memory stays flat. */
+async function writeText(stream: WriteStream, text: string): Promise<void> {
+  if (!stream.write(text)) await once(stream, 'drain');
 }
+
+// Result lines are written in batches of about this many characters, not one write per result:
+// at 20 ms per answer each result would otherwise be its own write on the threadpool. Nothing is
+// lost by waiting: the file only takes its final name once the run has ended.
+const batchCharacters = 64 << 10;
 
 function failureDetail(result: CaseResult): string | undefined {
   if (result.status === 'error') return result.error;
@@ -66,15 +71,23 @@ export async function executeRun(suite: Suite, options: ExecuteRunOptions): Prom
   const partial = options.resultsFile ? `${options.resultsFile}.partial` : undefined;
   const stream = partial ? createWriteStream(partial, { encoding: 'utf8' }) : undefined;
   let done = 0;
+  let batch = '';
   try {
     for await (const result of runSuite(suite, options)) {
       done += 1;
       accumulator.add(result);
       const detail = failureDetail(result);
       if (detail !== undefined && !details.has(result.caseId)) details.set(result.caseId, detail);
-      if (stream) await writeLine(stream, `${JSON.stringify(result)}\n`);
+      if (stream) {
+        batch += `${JSON.stringify(result)}\n`;
+        if (batch.length >= batchCharacters) {
+          await writeText(stream, batch);
+          batch = '';
+        }
+      }
       options.onResult?.(result, { done, total });
     }
+    if (stream && batch !== '') await writeText(stream, batch);
   } catch (error) {
     if (stream) {
       stream.destroy();
