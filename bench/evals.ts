@@ -104,6 +104,16 @@ async function run(cases: number, baseURL: string, concurrency: number, direct =
   }
 }
 
+/** Runs this script again in a fresh process with `args`; its last output line is JSON. */
+function runChild<Result>(args: string[]): Result {
+  const output = execFileSync(
+    process.execPath,
+    [...process.execArgv, join(import.meta.dirname, 'evals.ts'), ...args],
+    { encoding: 'utf8' },
+  );
+  return JSON.parse(output.trim().split('\n').pop() as string) as Result;
+}
+
 const peakRssMb = () => process.resourceUsage().maxRSS / 1024;
 const baselineRssMb = process.memoryUsage().rss / 1024 / 1024;
 
@@ -146,18 +156,7 @@ try {
     const floorMs = (cases / concurrency) * 20;
     const rounds: { wallMs: number; cpuMsPerCase: number; peakRssMb: number }[] = [];
     for (let round = 0; round < 3; round++) {
-      const output = execFileSync(
-        process.execPath,
-        [
-          ...process.execArgv,
-          join(import.meta.dirname, 'evals.ts'),
-          '--child-latency',
-          server.baseURL,
-          server.origin,
-        ],
-        { encoding: 'utf8' },
-      );
-      rounds.push(JSON.parse(output.trim().split('\n').pop() as string));
+      rounds.push(runChild(['--child-latency', server.baseURL, server.origin]));
     }
     const wallMs = Math.min(...rounds.map((round) => round.wallMs));
     const cpu = Math.min(...rounds.map((round) => round.cpuMsPerCase));
@@ -190,35 +189,21 @@ try {
   }
   if (wants('memory')) {
     const cases = 20_000;
-    const output = execFileSync(
-      process.execPath,
-      [
-        ...process.execArgv,
-        join(import.meta.dirname, 'evals.ts'),
-        '--child-memory',
-        server.baseURL,
-        String(cases),
-      ],
-      { encoding: 'utf8' },
-    );
-    const { peakRssMb: peak } = JSON.parse(output.trim().split('\n').pop() as string);
+    const { peakRssMb: peak } = runChild<{ peakRssMb: number }>([
+      '--child-memory',
+      server.baseURL,
+      String(cases),
+    ]);
     console.log(`memory     20,000 cases: peak RSS ${peak.toFixed(0)} MB (target ≤ 200)`);
   }
   if (wants('engine')) {
     const result = await run(2000, server.baseURL, 16, true);
-    const output = execFileSync(
-      process.execPath,
-      [
-        ...process.execArgv,
-        join(import.meta.dirname, 'evals.ts'),
-        '--child-memory',
-        server.baseURL,
-        '20000',
-        'direct',
-      ],
-      { encoding: 'utf8' },
-    );
-    const { peakRssMb: peak } = JSON.parse(output.trim().split('\n').pop() as string);
+    const { peakRssMb: peak } = runChild<{ peakRssMb: number }>([
+      '--child-memory',
+      server.baseURL,
+      '20000',
+      'direct',
+    ]);
     console.log(
       `engine     in-process provider: ${(2000 / (result.wallMs / 1000)).toFixed(0)} cases/s, CPU ${result.cpuMsPerCase.toFixed(3)} ms/case; 20,000 cases peak RSS ${peak.toFixed(0)} MB; RSS after loading the packages, before any case: ${baselineRssMb.toFixed(0)} MB`,
     );
