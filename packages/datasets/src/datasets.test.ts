@@ -116,6 +116,31 @@ describe('pin', () => {
   });
 });
 
+describe('status', () => {
+  it('names the objects the cache lacks, for a few files and for many', async () => {
+    for (const count of [3, 300]) {
+      const { root, database, cache, datasets } = workspace();
+      const folder = join(root, 'many');
+      mkdirSync(folder);
+      for (let index = 0; index < count; index++) writeFileSync(join(folder, `${index}.txt`), `row ${index}`);
+      const { pin, pinFile } = await datasets.pin(folder, { actor: 'dev@corp' });
+      expect((await datasets.status(pinFile)).missingFromCache).toEqual([]);
+      const manifest = parseManifest(readFileSync(cache.objectPath(pin.sha256), 'utf8'));
+      const gone = [manifest[0]?.sha256 as string, manifest[count - 1]?.sha256 as string];
+      for (const sha256 of gone) cache.remove(sha256);
+      const status = await datasets.status(pinFile);
+      expect(status.state).toBe('unchanged');
+      expect(new Set(status.missingFromCache)).toEqual(new Set(gone));
+      // Without its manifest in the cache, the folder's own object is named too.
+      cache.remove(pin.sha256);
+      expect(new Set((await datasets.status(pinFile)).missingFromCache)).toEqual(
+        new Set([pin.sha256, ...gone]),
+      );
+      database.close();
+    }
+  });
+});
+
 describe('the eval-facing check', () => {
   it('refuses data changed after pinning, naming the file (PRECONDITION_FAILED → exit 2)', async () => {
     const { root, database, datasets } = workspace();

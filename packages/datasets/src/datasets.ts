@@ -196,6 +196,16 @@ export function createDatasets(options: DatasetsOptions) {
     return [pin.sha256, ...new Set(manifest.map((entry) => entry.sha256))];
   }
 
+  /**
+   * The objects the cache lacks. Many are checked against one listing of the cache (256 folder
+   * reads) rather than one existence check each; a few, one by one.
+   */
+  function missingFromCache(objects: readonly string[]): string[] {
+    if (objects.length <= 256) return objects.filter((sha256) => !cache.has(sha256));
+    const present = new Set(cache.list());
+    return objects.filter((sha256) => !present.has(sha256));
+  }
+
   function requireRemote(): RemoteStore {
     if (options.remote) return options.remote;
     throw new AirlockError('PRECONDITION_FAILED', 'no remote is configured: add remote.s3 to airlock.yaml');
@@ -275,14 +285,21 @@ export function createDatasets(options: DatasetsOptions) {
       const pin = readPinFile(pinFile);
       const path = dataPathOf(pinFile, pin);
       const base = { name: pin.name, pinFile, path, sha256: pin.sha256 };
-      const missingFromCache = objectsOf(pin).filter((sha256) => !cache.has(sha256));
-      if (!existsSync(path)) return { ...base, state: 'missing', missingFromCache };
+      if (!existsSync(path)) {
+        return { ...base, state: 'missing', missingFromCache: missingFromCache(objectsOf(pin)) };
+      }
       const current = await hashPath(path, false, options.rehash ?? false);
+      const unchanged = current.sha256 === pin.sha256;
+      // Unchanged: the folder's entries are its manifest's, which need not be read back from the cache.
+      const objects =
+        unchanged && current.entries
+          ? [pin.sha256, ...new Set(current.entries.map((entry) => entry.sha256))]
+          : objectsOf(pin);
       return {
         ...base,
-        state: current.sha256 === pin.sha256 ? 'unchanged' : 'changed',
+        state: unchanged ? 'unchanged' : 'changed',
         currentSha256: current.sha256,
-        missingFromCache,
+        missingFromCache: missingFromCache(objects),
       };
     },
 
@@ -320,7 +337,7 @@ export function createDatasets(options: DatasetsOptions) {
     ): Promise<{ path: string; files: number; written: number; removed: number }> {
       const pin = readPinFile(pinFile);
       const path = dataPathOf(pinFile, pin);
-      const missing = objectsOf(pin).filter((sha256) => !cache.has(sha256));
+      const missing = missingFromCache(objectsOf(pin));
       if (missing.length > 0) {
         throw new AirlockError(
           'NOT_FOUND',
@@ -390,7 +407,7 @@ export function createDatasets(options: DatasetsOptions) {
     async push(pins: readonly PinFile[], onProgress?: TransferProgress) {
       const remote = requireRemote();
       const objects = [...new Set(pins.flatMap(objectsOf))];
-      const absent = objects.filter((sha256) => !cache.has(sha256));
+      const absent = missingFromCache(objects);
       if (absent.length > 0) {
         throw new AirlockError(
           'NOT_FOUND',
@@ -430,7 +447,7 @@ export function createDatasets(options: DatasetsOptions) {
     async pull(pins: readonly PinFile[], onProgress?: TransferProgress) {
       const remote = requireRemote();
       const fetchAll = async (objects: readonly string[]) => {
-        const missing = [...new Set(objects)].filter((sha256) => !cache.has(sha256));
+        const missing = missingFromCache([...new Set(objects)]);
         const done = { objects: 0, bytes: 0 };
         await forEachLimit(missing, options.concurrency ?? 8, async (sha256) => {
           try {
