@@ -105,6 +105,21 @@ describe('the transport under the openai SDK', () => {
 });
 
 describe('the transport behind a proxy', () => {
+  it('refuses a proxy variable it cannot read, rather than calling without the proxy', () => {
+    for (const value of ['proxy.corp:3128', 'not a url', 'socks5://127.0.0.1:1080']) {
+      expect(() =>
+        createOpenAIProvider({ apiKey: 'test', baseURL: server.baseURL, proxyEnv: { HTTPS_PROXY: value } }),
+      ).toThrow(`HTTPS_PROXY is not a proxy URL ("${value}"); write it as http://host:port, or unset it`);
+    }
+    expect(() =>
+      createOpenAIProvider({
+        apiKey: 'test',
+        baseURL: server.baseURL,
+        proxyEnv: { http_proxy: 'http://127.0.0.1:3128' },
+      }),
+    ).not.toThrow();
+  });
+
   it('sends every call through HTTP_PROXY when given the environment, and not for NO_PROXY hosts', async () => {
     const seen: string[] = [];
     // A forwarding proxy: a plain-HTTP request arrives with the absolute URL as its target.

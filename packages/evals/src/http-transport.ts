@@ -2,6 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { urlToHttpOptions } from 'node:url';
+import { AirlockError } from '@airlock/core';
 import { abortReason, createHttp1Client } from './http1-client.ts';
 
 /**
@@ -146,8 +147,22 @@ const callSignal = new AsyncLocalStorage<AbortSignal>();
 /** Whether a proxy is configured for `scheme` (then node:http carries the call, NO_PROXY included). */
 function proxyFor(scheme: 'http' | 'https', env: Record<string, string | undefined> | undefined): boolean {
   if (env === undefined) return false;
-  const variable = scheme === 'https' ? 'HTTPS_PROXY' : 'HTTP_PROXY';
-  return Boolean(env[variable] || env[variable.toLowerCase()]);
+  const upper = scheme === 'https' ? 'HTTPS_PROXY' : 'HTTP_PROXY';
+  let configured = false;
+  for (const name of [upper.toLowerCase(), upper]) {
+    const value = env[name];
+    if (!value) continue;
+    // node:http ignores a proxy it cannot read, and the calls would go out without it.
+    const protocol = URL.canParse(value) ? new URL(value).protocol : undefined;
+    if (protocol !== 'http:' && protocol !== 'https:') {
+      throw new AirlockError(
+        'INVALID_INPUT',
+        `${name} is not a proxy URL ("${value}"); write it as http://host:port, or unset it`,
+      );
+    }
+    configured = true;
+  }
+  return configured;
 }
 
 /**
