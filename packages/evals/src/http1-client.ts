@@ -168,8 +168,6 @@ export class AnswerBody implements AsyncIterable<Buffer> {
 interface Connection {
   socket: Socket;
   key: string;
-  /** Requests this connection has carried (a reused one may have been closed by the server). */
-  uses: number;
   idleUntil: number;
   /**
    * The call the connection carries now, which its socket's events go to; none while idle. The
@@ -209,7 +207,7 @@ export function createHttp1Client(options: Http1ClientOptions = {}): Http1Client
         })
       : netConnect({ host, port });
     socket.setNoDelay(true);
-    const connection: Connection = { socket, key, uses: 0, idleUntil: 0, current: undefined };
+    const connection: Connection = { socket, key, idleUntil: 0, current: undefined };
     socket.on('data', (piece: Buffer) => {
       if (connection.current) connection.current.onData(piece);
       // Bytes nobody asked for (a body longer than its length, a stray answer): the connection
@@ -274,7 +272,6 @@ export function createHttp1Client(options: Http1ClientOptions = {}): Http1Client
     const { socket } = connection;
     const { method } = call;
     const signals = call.signals ?? [];
-    connection.uses++;
     socket.ref();
     let received = 0;
     const state: { beforeAnyByte: boolean } = { beforeAnyByte: true };
