@@ -32,8 +32,6 @@ export interface HttpTransportOptions {
    * The app passes its environment; without one, no proxy.
    */
   proxyEnv?: Record<string, string | undefined>;
-  /** Certificate authorities to trust for https instead of Node's bundled ones (a private CA). */
-  ca?: string | Buffer | (string | Buffer)[];
 }
 
 /** The subset of `Headers` the SDK reads from an answer (`get`, `has`, iteration). */
@@ -177,7 +175,7 @@ function createNodeHttpFetch(options: HttpTransportOptions) {
   };
   const agents = {
     http: new HttpAgent(settings),
-    https: new HttpsAgent({ ...settings, ...(options.ca === undefined ? {} : { ca: options.ca }) }),
+    https: new HttpsAgent(settings),
   };
   const call = (url: URL, init: RequestInit, signals: readonly AbortSignal[]): Promise<Response> => {
     const secure = url.protocol === 'https:';
@@ -230,7 +228,8 @@ function createNodeHttpFetch(options: HttpTransportOptions) {
 }
 
 export function createHttpTransport(options: HttpTransportOptions = {}): HttpTransport {
-  const client = createHttp1Client(options.ca === undefined ? {} : { ca: options.ca });
+  // A private CA is trusted through NODE_EXTRA_CA_CERTS, as everywhere in Node.
+  const client = createHttp1Client();
   const proxied = {
     'http:': proxyFor('http', options.proxyEnv),
     'https:': proxyFor('https', options.proxyEnv),
