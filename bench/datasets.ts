@@ -42,7 +42,7 @@ const report = (name: string, ours: number, baseline: number, target: string) =>
     `${name.padEnd(6)} airlock ${ours.toFixed(3)} s, baseline ${baseline.toFixed(3)} s → ratio ${(baseline / ours).toFixed(2)} (target ${target})`,
   );
 
-function datasetsIn(folder: string, remote?: ReturnType<typeof createS3Remote>) {
+function datasetsIn(folder: string, remote?: ReturnType<typeof createS3Remote>, threads?: number) {
   const database = openDatabase({ path: join(folder, 'airlock.db') });
   applyMigrations(database, [...storeMigrations, ...datasetsMigrations]);
   const cache = createLocalCache(join(folder, 'cache'));
@@ -53,6 +53,7 @@ function datasetsIn(folder: string, remote?: ReturnType<typeof createS3Remote>) 
       store: createSqliteDatasetsStore(database),
       cache,
       ...(remote ? { remote } : {}),
+      ...(threads ? { threads } : {}),
     }),
   };
 }
@@ -87,24 +88,37 @@ try {
     }
     // Writeback of the 200 MB just generated must not land on either side's clock.
     execSync('sync');
-    // Best of two rounds each; every airlock round pins into a fresh store and cache (a first pin).
+    // Best of two rounds each; every airlock round pins into a fresh store and cache (a first pin),
+    // with the default threads and, for scale, on one thread.
     let baseline = Number.POSITIVE_INFINITY;
     let first = Number.POSITIVE_INFINITY;
+    let oneThread = Number.POSITIVE_INFINITY;
     let pinned: ReturnType<typeof datasetsIn> | undefined;
+    const firstPin = async (folder: string, threads?: number) => {
+      const fresh = datasetsIn(folder, undefined, threads);
+      const time = await secondsAsync(() => fresh.datasets.pin(tree, { actor: 'bench' }));
+      execSync('sync');
+      return { fresh, time };
+    };
     for (let round = 0; round < 2; round++) {
       baseline = Math.min(
         baseline,
         seconds(() => execSync(`find ${tree} -type f -print0 | xargs -0 openssl dgst -sha256 > /dev/null`)),
       );
       pinned?.database.close();
-      pinned = datasetsIn(join(root, `pin-store-${round}`));
-      const { datasets: fresh } = pinned;
-      first = Math.min(first, await secondsAsync(() => fresh.pin(tree, { actor: 'bench' })));
-      execSync('sync');
+      const run = await firstPin(join(root, `pin-store-${round}`));
+      pinned = run.fresh;
+      first = Math.min(first, run.time);
+      const single = await firstPin(join(root, `pin-one-thread-${round}`), 1);
+      single.fresh.database.close();
+      oneThread = Math.min(oneThread, single.time);
     }
     if (!pinned) throw new Error('no rounds ran');
     const { database, datasets } = pinned;
     report('pin', first, baseline, '≥ 0.8');
+    console.log(
+      `pin    threads: default ${first.toFixed(3)} s, one thread ${oneThread.toFixed(3)} s (${(oneThread / first).toFixed(2)}×)`,
+    );
     // What writing the same 10,000 files costs on this disk, with no hashing at all: a first pin
     // writes every one into the cache, the baseline writes nothing.
     let copy = Number.POSITIVE_INFINITY;

@@ -1,4 +1,4 @@
-import { createHash, hash } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import {
   createReadStream,
   createWriteStream,
@@ -13,6 +13,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { AirlockError, ensureDirectory, sha256Hex } from '@airlock/core';
 import { forEachLimit } from './concurrency.ts';
+import { defaultThreads, type FileTask, hashFileBatch } from './file-batch.ts';
 import { type FileIdentity, hashFile, identityOf, sameIdentity, smallFile } from './hashing.ts';
 import type { LocalCache } from './local-cache.ts';
 import { type PinFile, pinPathFor, readPinFile, writePinFile } from './pin-file.ts';
@@ -28,6 +29,8 @@ export interface DatasetsOptions {
   remote?: RemoteStore;
   /** Transfers in flight at once (default 8). */
   concurrency?: number;
+  /** Threads that read and hash a large folder's files at once (default: one per CPU, at most 4). */
+  threads?: number;
   now?: () => Date;
 }
 
@@ -100,84 +103,82 @@ export function createDatasets(options: DatasetsOptions) {
 
   /**
    * One file's hash: from the stat cache when size, mtime and inode are unchanged (and, when
-   * copying, the cache holds the object). Small files are read once — hashed and, when `copy`,
-   * written to the cache from the same bytes; large ones are streamed, then copied re-hashing.
+   * copying, the cache holds the object); else read, and copied into the cache re-hashing (bytes
+   * that no longer match are refused).
    */
   async function fileHash(
     path: string,
     copy = false,
-    known?: { hashes: Map<string, { identity: FileIdentity; sha256: string }>; objects: Set<string> },
     rehash = false,
-    // The absolute path (the stat cache's key), when the caller already has it.
-    full = resolve(path),
   ): Promise<{ sha256: string; identity: FileIdentity; read: boolean }> {
     const identity = identityOf(statSync(path, { bigint: true }));
-    const remembered = known?.hashes.get(full);
     // A gate (check, verify) re-reads every byte: size, mtime and inode can be put back by hand.
-    const cached = rehash
-      ? undefined
-      : known
-        ? remembered && sameIdentity(remembered.identity, identity)
-          ? remembered.sha256
-          : undefined
-        : store.cachedHash(full, identity);
-    const inCache = (sha256: string) => (known ? known.objects.has(sha256) : cache.has(sha256));
-    if (cached && (!copy || inCache(cached))) return { sha256: cached, identity, read: false };
-    if (identity.size >= smallFile) {
-      const hashed = await hashFile(path);
-      if (copy) await cache.putFile(hashed.sha256, path);
-      return { ...hashed, read: true };
-    }
-    const bytes = readFileSync(path);
-    const sha256 = hash('sha256', bytes, 'hex');
-    if (!sameIdentity(identity, identityOf(statSync(path, { bigint: true })))) {
-      throw new AirlockError(
-        'CONFLICT',
-        `${path} changed while it was being hashed; pin it again once it is written`,
-      );
-    }
-    if (copy && !known?.objects.has(sha256)) {
-      cache.putBytes(sha256, bytes, known !== undefined);
-      // Two files with the same bytes in one folder: stored once.
-      known?.objects.add(sha256);
-    }
-    return { sha256, identity, read: true };
+    const cached = rehash ? undefined : store.cachedHash(resolve(path), identity);
+    if (cached && (!copy || cache.has(cached))) return { sha256: cached, identity, read: false };
+    const hashed = await hashFile(path);
+    if (copy) await cache.putFile(hashed.sha256, path);
+    return { ...hashed, read: true };
   }
 
   async function hashPath(path: string, copy = false, rehash = false): Promise<HashResult> {
     if (!existsSync(path)) throw new AirlockError('NOT_FOUND', `${path}: no such file or folder`);
     if (!statSync(path).isDirectory()) {
-      const { sha256, identity, read } = await fileHash(path, copy, undefined, rehash);
+      const { sha256, identity, read } = await fileHash(path, copy, rehash);
       store.rememberHashes([{ path: resolve(path), identity, sha256 }]);
       return { sha256, size: identity.size, files: 1, format: formatOf(path), hashed: read ? 1 : 0 };
     }
     const entries: ManifestEntry[] = [];
-    const remembered: { path: string; identity: FileIdentity; sha256: string }[] = [];
-    let hashed = 0;
     // A folder looks up its whole stat cache in one query, and the cache's objects in one listing,
     // instead of one query and one existsSync per file: re-pinning 10,000 files is mostly stat calls.
     const root = resolve(path);
-    const known = {
-      hashes: store.cachedHashesUnder(root),
-      objects: new Set(copy ? cache.list() : []),
-    };
+    const hashes = rehash ? new Map() : store.cachedHashesUnder(root);
+    const objects = new Set(copy ? cache.list() : []);
     // Absolute paths by concatenation: resolve/join per file was a tenth of a re-pin.
     const absolute =
       sep === '/'
         ? (relativePath: string) => `${root}/${relativePath}`
         : (relativePath: string) => join(root, relativePath);
+    // Files the stat cache cannot vouch for: small ones are read by a batch (on several threads
+    // when there are many), large ones streamed one at a time.
+    const small: { index: number; task: FileTask }[] = [];
+    const large: number[] = [];
     for (const relativePath of listTree(path)) {
       const full = absolute(relativePath);
-      const { sha256, identity, read } = await fileHash(full, copy, known, rehash, full);
-      if (read) {
-        hashed++;
-        remembered.push({ path: full, identity, sha256 });
+      const identity = identityOf(statSync(full, { bigint: true }));
+      const remembered = hashes.get(full);
+      const known =
+        remembered &&
+        sameIdentity(remembered.identity, identity) &&
+        (!copy || objects.has(remembered.sha256));
+      if (!known) {
+        if (identity.size < smallFile) small.push({ index: entries.length, task: { path: full, identity } });
+        else large.push(entries.length);
       }
-      entries.push({ path: relativePath, sha256, size: identity.size });
+      entries.push({ path: relativePath, sha256: known ? remembered.sha256 : '', size: identity.size });
     }
     if (entries.length === 0)
       throw new AirlockError('INVALID_INPUT', `${path} is an empty folder: nothing to pin`);
+    const remembered: { path: string; identity: FileIdentity; sha256: string }[] = [];
+    const threads = options.threads ?? defaultThreads();
+    const tasks = small.map((file) => file.task);
+    const read = copy
+      ? await cache.putFiles(tasks, objects, threads)
+      : await hashFileBatch(tasks, { threads });
+    small.forEach(({ index, task }, at) => {
+      const sha256 = read.hashes[at] as string;
+      (entries[index] as ManifestEntry).sha256 = sha256;
+      remembered.push({ path: task.path, identity: task.identity, sha256 });
+    });
+    for (const index of large) {
+      const full = absolute((entries[index] as ManifestEntry).path);
+      const { sha256, identity } = await hashFile(full);
+      if (copy && !objects.has(sha256)) await cache.putFile(sha256, full);
+      objects.add(sha256);
+      (entries[index] as ManifestEntry).sha256 = sha256;
+      remembered.push({ path: full, identity, sha256 });
+    }
     store.rememberHashes(remembered);
+    const hashed = remembered.length;
     return {
       sha256: sha256Hex(manifestText(entries)),
       size: entries.reduce((sum, entry) => sum + entry.size, 0),

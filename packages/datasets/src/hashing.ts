@@ -1,22 +1,11 @@
 import { createHash, hash } from 'node:crypto';
-import { type BigIntStats, readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { AirlockError } from '@airlock/core';
 
-/** What identifies a file's state without reading it (the stat cache key, DVC-style). */
-export interface FileIdentity {
-  size: number;
-  mtimeNs: string;
-  inode: string;
-}
+import { type FileIdentity, identityOf, sameIdentity } from './file-identity.ts';
 
-export function identityOf(stats: BigIntStats): FileIdentity {
-  return { size: Number(stats.size), mtimeNs: stats.mtimeNs.toString(), inode: stats.ino.toString() };
-}
-
-export function sameIdentity(a: FileIdentity, b: FileIdentity): boolean {
-  return a.size === b.size && a.mtimeNs === b.mtimeNs && a.inode === b.inode;
-}
+export { type FileIdentity, identityOf, sameIdentity };
 
 // Below this, one synchronous read and a one-shot hash beat streaming (many small files:
 // ~30k files/s here); above it, a 1 MiB stream runs at the CPU's SHA extension speed.

@@ -8,12 +8,13 @@ import {
   renameSync,
   rmSync,
   statSync,
-  writeFileSync,
 } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { AirlockError, ensureDirectory, isSha256 } from '@airlock/core';
+import { type FileBatchResult, type FileTask, hashFileBatch } from './file-batch.ts';
+import { objectPathIn, writeObject } from './object-files.ts';
 
 /**
  * The local content-addressed cache: each object at `<dir>/sha256/<first 2>/<other 62>`, written
@@ -35,6 +36,15 @@ export interface LocalCache {
    * `knownMissing`: the caller has just listed the cache and the object is not there (no check).
    */
   putBytes(sha256: string, bytes: Uint8Array, knownMissing?: boolean): { size: number; stored: boolean };
+  /**
+   * Reads many small files once each, hashes them and stores the objects `present` lacks, on up to
+   * `threads` threads. A file that changes while read is refused.
+   */
+  putFiles(
+    tasks: readonly FileTask[],
+    present: ReadonlySet<string>,
+    threads: number,
+  ): Promise<FileBatchResult>;
   open(sha256: string): Readable;
   size(sha256: string): number;
   list(): string[];
@@ -51,7 +61,7 @@ export function createLocalCache(dir: string): LocalCache {
   };
   const objectPath = (sha256: string) => {
     if (!isSha256(sha256)) throw new AirlockError('INVALID_INPUT', `not a SHA-256 digest: ${sha256}`);
-    return join(dir, 'sha256', sha256.slice(0, 2), sha256.slice(2));
+    return objectPathIn(dir, sha256);
   };
 
   const put = async (sha256: string, open: () => Readable | Promise<Readable>) => {
@@ -97,16 +107,13 @@ export function createLocalCache(dir: string): LocalCache {
       const target = objectPath(sha256);
       if (!knownMissing && existsSync(target)) return { size: bytes.length, stored: false };
       ensureFolder(dirname(target));
-      const temporary = `${target}.${process.pid}.${Date.now()}.tmp`;
-      try {
-        writeFileSync(temporary, bytes, { flag: 'wx', mode: 0o444 });
-        renameSync(temporary, target);
-      } catch (error) {
-        // Only a failed write leaves a temporary file behind (a renamed one is gone).
-        rmSync(temporary, { force: true });
-        throw error;
-      }
+      writeObject(target, bytes);
       return { size: bytes.length, stored: true };
+    },
+    putFiles: (tasks, present, threads) => {
+      // The objects' root is checked here, where a file in its way gets a clear error.
+      ensureFolder(join(dir, 'sha256'));
+      return hashFileBatch(tasks, { threads, store: { dir, present } });
     },
     putFile: (sha256, path) => put(sha256, () => createReadStream(path, { highWaterMark: 1 << 20 })),
     open: (sha256) => {

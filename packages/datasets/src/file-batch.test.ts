@@ -1,0 +1,108 @@
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { temporaryDirectory } from '@airlock/vitest-config/temp-dir';
+import { describe, expect, it } from 'vitest';
+import { hashFileBatch } from './file-batch.ts';
+import type { BatchInput, ShareOutcome } from './file-batch-work.ts';
+import { identityOf } from './file-identity.ts';
+import { objectPathIn } from './object-files.ts';
+
+const sha256Of = (bytes: string) => createHash('sha256').update(bytes).digest('hex');
+
+/** `count` files with distinct contents (every tenth one a duplicate of the one before). */
+function files(count: number) {
+  const dir = temporaryDirectory('airlock-batch-');
+  const contents: string[] = [];
+  for (let index = 0; index < count; index++) {
+    const text = `row ${index - (index % 10 === 9 ? 1 : 0)}\n`.repeat(20);
+    writeFileSync(join(dir, `file-${index}.jsonl`), text);
+    contents.push(text);
+  }
+  const tasks = contents.map((_, index) => {
+    const path = join(dir, `file-${index}.jsonl`);
+    return { path, identity: identityOf(statSync(path, { bigint: true })) };
+  });
+  return { dir, contents, tasks };
+}
+
+/** Every file under a folder, recursively (temporary files included). */
+const allFiles = (dir: string): string[] =>
+  readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => join(entry.parentPath, entry.name));
+
+describe('file batch', () => {
+  it('hashes and stores many files on two threads: each object once, read-only, no temporary files', async () => {
+    const { contents, tasks } = files(1500);
+    const cache = temporaryDirectory('airlock-batch-cache-');
+    const { hashes, perThread } = await hashFileBatch(tasks, {
+      threads: 2,
+      store: { dir: cache, present: new Set() },
+    });
+    expect(hashes).toEqual(contents.map(sha256Of));
+    expect(perThread).toHaveLength(2);
+    expect(perThread.reduce((sum, count) => sum + count, 0)).toBe(1500);
+    const stored = allFiles(cache);
+    expect(stored).toHaveLength(new Set(hashes).size);
+    for (const sha256 of new Set(hashes)) {
+      expect(statSync(objectPathIn(cache, sha256)).mode & 0o777).toBe(0o444);
+    }
+  });
+
+  it('runs a share on a worker thread: the worker module loads and does the work', async () => {
+    const { contents, tasks } = files(40);
+    const cache = temporaryDirectory('airlock-batch-cache-');
+    const input: BatchInput = {
+      tasks,
+      control: new SharedArrayBuffer(8),
+      store: { dir: cache, present: new Set([sha256Of(contents[0] as string)]) },
+    };
+    const outcome = await new Promise<ShareOutcome>((resolve, reject) => {
+      const worker = new Worker(new URL('./file-batch-worker.ts', import.meta.url), { workerData: input });
+      worker.once('message', resolve);
+      worker.once('error', reject);
+    });
+    expect(outcome.error).toBeUndefined();
+    expect(outcome.hashes).toHaveLength(80);
+    expect(outcome.hashes.filter((_, at) => at % 2 === 1)).toEqual(contents.map(sha256Of));
+    // An object the cache already held is not written again.
+    expect(allFiles(cache)).toHaveLength(new Set(contents).size - 1);
+  });
+
+  it('refuses a file that changed after it was stat-ed, naming it, with workers running', async () => {
+    const { tasks } = files(1200);
+    const changed = tasks[1100]?.path as string;
+    writeFileSync(changed, 'longer now than when it was stat-ed\n'.repeat(30));
+    await expect(
+      hashFileBatch(tasks, {
+        threads: 2,
+        store: { dir: temporaryDirectory('airlock-batch-cache-'), present: new Set() },
+      }),
+    ).rejects.toMatchObject({
+      code: 'CONFLICT',
+      message: `${changed} changed while it was being hashed; pin it again once it is written`,
+    });
+  });
+
+  it('names the file it could not read, and the file it could not store', async () => {
+    const { dir, tasks } = files(3);
+    const folder = join(dir, 'not-a-file');
+    mkdirSync(folder);
+    const unreadable = { path: folder, identity: identityOf(statSync(folder, { bigint: true })) };
+    await expect(hashFileBatch([...tasks, unreadable], { threads: 1 })).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+      message: expect.stringContaining(`${folder} could not be read: EISDIR`),
+    });
+    // The cache's objects folder is a file: nothing can be stored under it.
+    const cache = temporaryDirectory('airlock-batch-cache-');
+    writeFileSync(join(cache, 'sha256'), 'in the way');
+    await expect(
+      hashFileBatch(tasks, { threads: 1, store: { dir: cache, present: new Set() } }),
+    ).rejects.toMatchObject({
+      code: 'PRECONDITION_FAILED',
+      message: expect.stringContaining(`could not store ${tasks[0]?.path} in the cache ${cache}`),
+    });
+  });
+});
