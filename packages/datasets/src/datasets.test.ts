@@ -218,4 +218,64 @@ describe('review fixes', () => {
     expect((await datasets.status(pinFile, { rehash: true })).state).toBe('unchanged');
     database.close();
   });
+
+  it('refuses a large file that changed between the listing and its hashing', async () => {
+    const { root, database, cache } = workspace();
+    const folder = join(root, 'mixed');
+    mkdirSync(folder);
+    writeFileSync(join(folder, 'small.jsonl'), '{"a":1}\n');
+    const big = join(folder, 'big.bin');
+    writeFileSync(big, Buffer.alloc(2 << 20, 1));
+    // Small files are read first: the large one is rewritten (bigger) in between.
+    const rewriting = {
+      ...cache,
+      putFiles: (...args: Parameters<typeof cache.putFiles>) => {
+        writeFileSync(big, Buffer.alloc(3 << 20, 2));
+        return cache.putFiles(...args);
+      },
+    };
+    const datasets = createDatasets({ store: createSqliteDatasetsStore(database), cache: rewriting });
+    await expect(datasets.pin(folder, { actor: 'dev@corp' })).rejects.toMatchObject({
+      code: 'CONFLICT',
+      message: expect.stringContaining('changed while it was being pinned'),
+    });
+    expect(existsSync(`${folder}.pin.yaml`)).toBe(false);
+    database.close();
+  });
+
+  it('checkout of many files: only what differs is written, the stat cache learns it, a damaged object is refused', async () => {
+    const { root, database, cache, datasets } = workspace();
+    const folder = join(root, 'many');
+    for (let index = 0; index < 1200; index++) {
+      const sub = join(folder, `part-${index % 6}`);
+      mkdirSync(sub, { recursive: true });
+      writeFileSync(join(sub, `${index}.jsonl`), `{"row":${index}}\n`.repeat(index % 7 === 0 ? 3 : 1));
+    }
+    const { pinFile, pin } = await datasets.pin(folder, { actor: 'dev@corp' });
+    const before = readFileSync(join(folder, 'part-3', '99.jsonl'), 'utf8');
+    rmSync(folder, { recursive: true });
+    expect(await datasets.checkout(pinFile)).toMatchObject({ files: 1200, written: 1200, removed: 0 });
+    expect(readFileSync(join(folder, 'part-3', '99.jsonl'), 'utf8')).toBe(before);
+    // Every written file is in the stat cache: hashing the folder again reads none of them.
+    const again = await datasets.hashPath(folder);
+    expect(again).toMatchObject({ sha256: pin.sha256, hashed: 0 });
+    // Two files changed, one removed: three written; nothing else touched.
+    writeFileSync(join(folder, 'part-0', '0.jsonl'), 'edited\n');
+    writeFileSync(join(folder, 'part-1', '1.jsonl'), 'edited\n');
+    rmSync(join(folder, 'part-2', '2.jsonl'));
+    expect(await datasets.checkout(pinFile)).toMatchObject({ written: 3, removed: 0 });
+    expect((await datasets.status(pinFile, { rehash: true })).state).toBe('unchanged');
+    // A cache object whose bytes were changed is refused on its way out, naming it.
+    const damaged = cache.objectPath(
+      parseManifest(readFileSync(cache.objectPath(pin.sha256), 'utf8'))[5]?.sha256 ?? '',
+    );
+    chmodSync(damaged, 0o644);
+    writeFileSync(damaged, 'bit rot\n');
+    rmSync(folder, { recursive: true });
+    await expect(datasets.checkout(pinFile)).rejects.toMatchObject({
+      code: 'CHECK_FAILED',
+      message: expect.stringContaining(`cache object ${damaged} is damaged`),
+    });
+    database.close();
+  });
 });

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import {
   createReadStream,
   createWriteStream,
@@ -13,7 +13,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { AirlockError, ensureDirectory, sha256Hex } from '@airlock/core';
 import { forEachLimit } from './concurrency.ts';
-import { defaultThreads, type FileTask, hashFileBatch } from './file-batch.ts';
+import { defaultThreads, type FileTask, hashFileBatch, restoreFileBatch } from './file-batch.ts';
 import { type FileIdentity, hashFile, identityOf, sameIdentity, smallFile } from './hashing.ts';
 import type { LocalCache } from './local-cache.ts';
 import { type PinFile, pinPathFor, readPinFile, writePinFile } from './pin-file.ts';
@@ -84,9 +84,9 @@ async function countRows(path: string, format: PinFile['format']): Promise<numbe
 
 async function writeAtomically(target: string, source: Readable): Promise<void> {
   ensureDirectory(dirname(target), 'the workspace folder');
-  const temporary = join(dirname(target), `.${basename(target)}.${process.pid}.airlock-tmp`);
+  const temporary = join(dirname(target), `.${basename(target)}.${randomUUID()}.airlock-tmp`);
   try {
-    await pipeline(source, createWriteStream(temporary, { flags: 'w' }));
+    await pipeline(source, createWriteStream(temporary, { flags: 'wx' }));
     renameSync(temporary, target);
   } finally {
     rmSync(temporary, { force: true });
@@ -127,6 +127,25 @@ export function createDatasets(options: DatasetsOptions) {
       store.rememberHashes([{ path: resolve(path), identity, sha256 }]);
       return { sha256, size: identity.size, files: 1, format: formatOf(path), hashed: read ? 1 : 0 };
     }
+    const { entries, hashed } = await hashFolder(path, copy, rehash);
+    if (entries.length === 0)
+      throw new AirlockError('INVALID_INPUT', `${path} is an empty folder: nothing to pin`);
+    return {
+      sha256: sha256Hex(manifestText(entries)),
+      size: entries.reduce((sum, entry) => sum + entry.size, 0),
+      files: entries.length,
+      format: 'directory',
+      entries,
+      hashed,
+    };
+  }
+
+  /** A folder's files with their hashes (stat cache first), and how many had to be read. */
+  async function hashFolder(
+    path: string,
+    copy: boolean,
+    rehash: boolean,
+  ): Promise<{ entries: ManifestEntry[]; hashed: number }> {
     const entries: ManifestEntry[] = [];
     // A folder looks up its whole stat cache in one query, and the cache's objects in one listing,
     // instead of one query and one existsSync per file: re-pinning 10,000 files is mostly stat calls.
@@ -141,7 +160,7 @@ export function createDatasets(options: DatasetsOptions) {
     // Files the stat cache cannot vouch for: small ones are read by a batch (on several threads
     // when there are many), large ones streamed one at a time.
     const small: { index: number; task: FileTask }[] = [];
-    const large: number[] = [];
+    const large: { index: number; task: FileTask }[] = [];
     for (const relativePath of listTree(path)) {
       const full = absolute(relativePath);
       const identity = identityOf(statSync(full, { bigint: true }));
@@ -151,13 +170,13 @@ export function createDatasets(options: DatasetsOptions) {
         sameIdentity(remembered.identity, identity) &&
         (!copy || objects.has(remembered.sha256));
       if (!known) {
-        if (identity.size < smallFile) small.push({ index: entries.length, task: { path: full, identity } });
-        else large.push(entries.length);
+        (identity.size < smallFile ? small : large).push({
+          index: entries.length,
+          task: { path: full, identity },
+        });
       }
       entries.push({ path: relativePath, sha256: known ? remembered.sha256 : '', size: identity.size });
     }
-    if (entries.length === 0)
-      throw new AirlockError('INVALID_INPUT', `${path} is an empty folder: nothing to pin`);
     const remembered: { path: string; identity: FileIdentity; sha256: string }[] = [];
     const threads = options.threads ?? defaultThreads();
     const tasks = small.map((file) => file.task);
@@ -165,28 +184,42 @@ export function createDatasets(options: DatasetsOptions) {
       ? await cache.putFiles(tasks, objects, threads)
       : await hashFileBatch(tasks, { threads });
     small.forEach(({ index, task }, at) => {
-      const sha256 = read.hashes[at] as string;
+      const sha256 = read.results[at] as string;
       (entries[index] as ManifestEntry).sha256 = sha256;
       remembered.push({ path: task.path, identity: task.identity, sha256 });
     });
-    for (const index of large) {
-      const full = absolute((entries[index] as ManifestEntry).path);
+    for (const { index, task } of large) {
+      const full = task.path;
       const { sha256, identity } = await hashFile(full);
+      // The manifest took its size from the listing's stat: the file must still be that file.
+      if (!sameIdentity(identity, task.identity)) {
+        throw new AirlockError(
+          'CONFLICT',
+          `${full} changed while it was being hashed; pin it again once it is written`,
+          { context: { path: full } },
+        );
+      }
       if (copy && !objects.has(sha256)) await cache.putFile(sha256, full);
       objects.add(sha256);
       (entries[index] as ManifestEntry).sha256 = sha256;
       remembered.push({ path: full, identity, sha256 });
     }
     store.rememberHashes(remembered);
-    const hashed = remembered.length;
-    return {
-      sha256: sha256Hex(manifestText(entries)),
-      size: entries.reduce((sum, entry) => sum + entry.size, 0),
-      files: entries.length,
-      format: 'directory',
-      entries,
-      hashed,
-    };
+    return { entries, hashed: remembered.length };
+  }
+
+  /** What a workspace path holds now, by relative path ('' for a single file): none if absent. */
+  async function workspaceHashes(path: string, folder: boolean): Promise<Map<string, string>> {
+    if (!existsSync(path)) return new Map();
+    if (statSync(path).isDirectory() !== folder) {
+      throw new AirlockError(
+        'PRECONDITION_FAILED',
+        `${path} is a ${folder ? 'file' : 'folder'} but the pin is a ${folder ? 'folder' : 'file'}; move it away first`,
+      );
+    }
+    if (!folder) return new Map([['', (await fileHash(path)).sha256]]);
+    const { entries } = await hashFolder(path, false, false);
+    return new Map(entries.map((entry) => [entry.path, entry.sha256]));
   }
 
   /** Every object a pinned dataset consists of. */
@@ -332,7 +365,11 @@ export function createDatasets(options: DatasetsOptions) {
       return pin;
     },
 
-    /** Restores the pinned bytes into the workspace from the cache; each file replaced atomically. */
+    /**
+     * Restores the pinned bytes into the workspace from the cache: only files that differ from
+     * the pin (judged by the stat cache) are written, each replaced atomically, small ones on
+     * several threads and re-hashed on their way out of the cache. A folder is restored exactly.
+     */
     async checkout(
       pinFile: string,
     ): Promise<{ path: string; files: number; written: number; removed: number }> {
@@ -346,27 +383,42 @@ export function createDatasets(options: DatasetsOptions) {
           { context: { missing } },
         );
       }
-      const entries =
-        pin.format === 'directory'
-          ? parseManifest(readFileSync(cache.objectPath(pin.sha256), 'utf8'))
-          : [{ path: '', sha256: pin.sha256, size: pin.size }];
-      let written = 0;
-      for (const entry of entries) {
-        const target = entry.path === '' ? path : join(path, entry.path);
-        if (existsSync(target) && (await fileHash(target)).sha256 === entry.sha256) continue;
-        await writeAtomically(target, cache.open(entry.sha256));
-        written++;
+      const folder = pin.format === 'directory';
+      const entries = folder
+        ? parseManifest(readFileSync(cache.objectPath(pin.sha256), 'utf8'))
+        : [{ path: '', sha256: pin.sha256, size: pin.size }];
+      const current = await workspaceHashes(path, folder);
+      const stale = entries.filter((entry) => current.get(entry.path) !== entry.sha256);
+      const target = (entry: ManifestEntry) => (entry.path === '' ? path : join(path, entry.path));
+      const small = stale.filter((entry) => entry.size < smallFile);
+      const restored = await restoreFileBatch(
+        small.map((entry) => ({
+          object: cache.objectPath(entry.sha256),
+          sha256: entry.sha256,
+          target: target(entry),
+        })),
+        { threads: options.threads ?? defaultThreads() },
+      );
+      // The stat cache learns the files just written: the next status or pin need not read them.
+      const remembered = small.map((entry, at) => ({
+        path: resolve(target(entry)),
+        identity: restored.results[at] as FileIdentity,
+        sha256: entry.sha256,
+      }));
+      for (const entry of stale.filter((entry) => entry.size >= smallFile)) {
+        await writeAtomically(target(entry), cache.open(entry.sha256));
       }
+      store.rememberHashes(remembered);
       // A folder is restored exactly: files it did not have when pinned are removed.
       let removed = 0;
-      if (pin.format === 'directory') {
+      if (folder) {
         const pinned = new Set(entries.map((entry) => entry.path));
-        for (const extra of listTree(path).filter((file) => !pinned.has(file))) {
+        for (const extra of [...current.keys()].filter((file) => !pinned.has(file))) {
           rmSync(join(path, extra));
           removed++;
         }
       }
-      return { path, files: entries.length, written, removed };
+      return { path, files: entries.length, written: stale.length, removed };
     },
 
     /** Re-hashes cache objects; any that no longer match their name are reported. */

@@ -1,10 +1,12 @@
-// The part of a file batch that runs on every thread, the main one and the workers: claim a
-// chunk of files, read each once, hash it, check it did not change meanwhile, store its bytes.
+// The part of a file batch that runs on every thread, the calling one and the workers: claim a
+// chunk of tasks, do each, report. Two kinds of batch: `hash` reads each file once, hashes it,
+// checks it did not change meanwhile and (when storing) writes its bytes into the cache;
+// `restore` copies cache objects into the workspace, re-hashing them on the way out.
 // Only node built-ins here (and the two small modules below), so a worker starts quickly.
 import { hash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { type FileIdentity, identityOf, sameIdentity } from './file-identity.ts';
-import { objectPathIn, writeObject } from './object-files.ts';
+import { objectPathIn, writeObject, writeReplacing } from './object-files.ts';
 
 /** A small file to read, with the identity it had when the caller stat'ed it. */
 export interface FileTask {
@@ -12,72 +14,129 @@ export interface FileTask {
   identity: FileIdentity;
 }
 
-/** What every thread of one batch shares (a worker gets a copy, except the control block). */
-export interface BatchInput {
-  tasks: readonly FileTask[];
-  /** When set, each file's bytes are stored in this cache folder unless `present` has the object. */
-  store?: { dir: string; present: Iterable<string> };
-  /** Int32 [next task to claim, stop flag]: shared by every thread of the batch. */
-  control: SharedArrayBuffer;
+/** A cache object to copy to `target` (replacing what is there). */
+export interface RestoreTask {
+  object: string;
+  sha256: string;
+  target: string;
 }
 
-/** What one thread did: `hashes` holds task index, sha256 pairs, flattened. */
+/** What every thread of one batch shares (a worker gets a copy, except the control block). */
+export type BatchInput = {
+  /**
+   * Int32 [next task to claim, stop flag, then one flag per worker: it has reached its first
+   * claim]: shared by every thread of the batch.
+   */
+  control: SharedArrayBuffer;
+  /** A worker's number (the calling thread has none). */
+  worker?: number;
+} & (
+  | {
+      kind: 'hash';
+      tasks: readonly FileTask[];
+      /** When set, each file's bytes are stored in this cache folder unless `present` has the object. */
+      store?: { dir: string; present: Iterable<string> };
+    }
+  | { kind: 'restore'; tasks: readonly RestoreTask[] }
+);
+
+/**
+ * What one thread did: `results` holds task index, result pairs, flattened — a hash's SHA-256,
+ * or the restored file's identity.
+ */
 export interface ShareOutcome {
-  hashes: (number | string)[];
-  /** A file that changed while it was read (the batch stops). */
+  results: (number | string | FileIdentity)[];
+  /** A file that changed while it was read, or a cache object whose bytes do not match its name. */
   changed?: string;
   /** An error that stopped the batch, as plain data (it crosses threads). */
-  error?: { message: string; code?: string; file: string; while: 'reading' | 'storing' };
+  error?: { message: string; code?: string; file: string; while: 'reading' | 'storing' | 'writing' };
 }
 
 const NEXT = 0;
 const STOP = 1;
-// Files claimed at a time: few enough that threads finish together, enough to keep the
+const WORKERS = 2;
+// Tasks claimed at a time: few enough that threads finish together, enough to keep the
 // shared counter out of the way.
 const CHUNK = 16;
 
+/** The control block of a batch with `workers` workers. */
+export const controlBlock = (workers: number) =>
+  new SharedArrayBuffer((WORKERS + workers) * Int32Array.BYTES_PER_ELEMENT);
+
+/** Whether a worker has reached its first claim. */
+export const workerStarted = (control: SharedArrayBuffer, worker: number) =>
+  Atomics.load(new Int32Array(control), WORKERS + worker) !== 0;
+
+/** Thrown by a step: the batch stops and reports this file as changed (or corrupt). */
+class Changed extends Error {}
+
 export function runShare(input: BatchInput): ShareOutcome {
   const control = new Int32Array(input.control);
-  const present = new Set(input.store?.present ?? []);
-  const hashes: (number | string)[] = [];
-  const stop = (outcome: Omit<ShareOutcome, 'hashes'>): ShareOutcome => {
-    Atomics.store(control, STOP, 1);
-    return { hashes, ...outcome };
-  };
-  let file = '';
-  let phase: 'reading' | 'storing' = 'reading';
+  const results: ShareOutcome['results'] = [];
+  // What the step is doing, for the error report.
+  const where = { file: '', while: 'reading' as NonNullable<ShareOutcome['error']>['while'] };
+  const step = input.kind === 'hash' ? hashStep(input.store, where) : restoreStep(where);
   try {
     for (;;) {
-      if (Atomics.load(control, STOP) !== 0) return { hashes };
+      if (Atomics.load(control, STOP) !== 0) return { results };
+      // Set before claiming: a worker whose flag is still clear once every task is claimed will
+      // never get one, and can be stopped without waiting for it.
+      if (input.worker !== undefined) Atomics.store(control, WORKERS + input.worker, 1);
       const start = Atomics.add(control, NEXT, CHUNK);
-      if (start >= input.tasks.length) return { hashes };
+      if (start >= input.tasks.length) return { results };
       const end = Math.min(start + CHUNK, input.tasks.length);
       for (let index = start; index < end; index++) {
-        const { path, identity } = input.tasks[index] as FileTask;
-        file = path;
-        phase = 'reading';
-        const bytes = readFileSync(path);
-        const sha256 = hash('sha256', bytes, 'hex');
-        // Size, mtime and inode the same after the read as before it: the bytes are the file's.
-        if (
-          bytes.length !== identity.size ||
-          !sameIdentity(identity, identityOf(statSync(path, { bigint: true })))
-        ) {
-          return stop({ changed: path });
-        }
-        if (input.store && !present.has(sha256)) {
-          phase = 'storing';
-          writeObject(objectPathIn(input.store.dir, sha256), bytes);
-          // Two files with the same bytes: stored once (per thread; across threads, the same bytes twice).
-          present.add(sha256);
-        }
-        hashes.push(index, sha256);
+        results.push(index, step(input.tasks[index] as FileTask & RestoreTask));
       }
     }
   } catch (caught) {
+    Atomics.store(control, STOP, 1);
+    if (caught instanceof Changed) return { results, changed: caught.message };
     const error = caught as NodeJS.ErrnoException;
-    return stop({
-      error: { message: error.message, ...(error.code ? { code: error.code } : {}), file, while: phase },
-    });
+    return {
+      results,
+      error: { message: error.message, ...(error.code ? { code: error.code } : {}), ...where },
+    };
   }
+}
+
+function hashStep(
+  store: { dir: string; present: Iterable<string> } | undefined,
+  where: { file: string; while: string },
+) {
+  const present = new Set(store?.present ?? []);
+  return ({ path, identity }: FileTask): string => {
+    where.file = path;
+    where.while = 'reading';
+    const bytes = readFileSync(path);
+    const sha256 = hash('sha256', bytes, 'hex');
+    // Size, mtime and inode the same after the read as before it: the bytes are the file's.
+    if (
+      bytes.length !== identity.size ||
+      !sameIdentity(identity, identityOf(statSync(path, { bigint: true })))
+    ) {
+      throw new Changed(path);
+    }
+    if (store && !present.has(sha256)) {
+      where.while = 'storing';
+      writeObject(objectPathIn(store.dir, sha256), bytes);
+      // Two files with the same bytes: stored once (per thread; across threads, the same bytes twice).
+      present.add(sha256);
+    }
+    return sha256;
+  };
+}
+
+function restoreStep(where: { file: string; while: string }) {
+  return ({ object, sha256, target }: RestoreTask): FileIdentity => {
+    where.file = object;
+    where.while = 'reading';
+    const bytes = readFileSync(object);
+    // "Present means valid" is re-checked on the way out: a damaged object never reaches the workspace.
+    if (hash('sha256', bytes, 'hex') !== sha256) throw new Changed(object);
+    where.file = target;
+    where.while = 'writing';
+    writeReplacing(target, bytes);
+    return identityOf(statSync(target, { bigint: true }));
+  };
 }

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { temporaryDirectory } from '@airlock/vitest-config/temp-dir';
 import { describe, expect, it } from 'vitest';
-import { hashFileBatch } from './file-batch.ts';
-import type { BatchInput, ShareOutcome } from './file-batch-work.ts';
+import { hashFileBatch, restoreFileBatch } from './file-batch.ts';
+import { type BatchInput, controlBlock, type ShareOutcome, workerStarted } from './file-batch-work.ts';
 import { identityOf } from './file-identity.ts';
 import { objectPathIn } from './object-files.ts';
 
@@ -37,12 +37,18 @@ describe('file batch', () => {
   it('hashes and stores many files on two threads: each object once, read-only, no temporary files', async () => {
     const { contents, tasks } = files(1500);
     const cache = temporaryDirectory('airlock-batch-cache-');
-    const { hashes, perThread } = await hashFileBatch(tasks, {
+    const {
+      results: hashes,
+      perThread,
+      failedWorkers,
+    } = await hashFileBatch(tasks, {
       threads: 2,
       store: { dir: cache, present: new Set() },
     });
     expect(hashes).toEqual(contents.map(sha256Of));
+    // A worker was started and loaded (one that cannot load its module is counted here).
     expect(perThread).toHaveLength(2);
+    expect(failedWorkers).toBe(0);
     expect(perThread.reduce((sum, count) => sum + count, 0)).toBe(1500);
     const stored = allFiles(cache);
     expect(stored).toHaveLength(new Set(hashes).size);
@@ -55,8 +61,10 @@ describe('file batch', () => {
     const { contents, tasks } = files(40);
     const cache = temporaryDirectory('airlock-batch-cache-');
     const input: BatchInput = {
+      kind: 'hash',
       tasks,
-      control: new SharedArrayBuffer(8),
+      control: controlBlock(1),
+      worker: 0,
       store: { dir: cache, present: new Set([sha256Of(contents[0] as string)]) },
     };
     const outcome = await new Promise<ShareOutcome>((resolve, reject) => {
@@ -65,8 +73,9 @@ describe('file batch', () => {
       worker.once('error', reject);
     });
     expect(outcome.error).toBeUndefined();
-    expect(outcome.hashes).toHaveLength(80);
-    expect(outcome.hashes.filter((_, at) => at % 2 === 1)).toEqual(contents.map(sha256Of));
+    expect(workerStarted(input.control, 0)).toBe(true);
+    expect(outcome.results).toHaveLength(80);
+    expect(outcome.results.filter((_, at) => at % 2 === 1)).toEqual(contents.map(sha256Of));
     // An object the cache already held is not written again.
     expect(allFiles(cache)).toHaveLength(new Set(contents).size - 1);
   });
@@ -103,6 +112,44 @@ describe('file batch', () => {
     ).rejects.toMatchObject({
       code: 'PRECONDITION_FAILED',
       message: expect.stringContaining(`could not store ${tasks[0]?.path} in the cache ${cache}`),
+    });
+  });
+
+  it('restores objects into the workspace, naming an object it cannot read and a file it cannot write', async () => {
+    const { contents, tasks } = files(3);
+    const cache = temporaryDirectory('airlock-batch-cache-');
+    const { results: hashes } = await hashFileBatch(tasks, {
+      threads: 1,
+      store: { dir: cache, present: new Set() },
+    });
+    const workspace = temporaryDirectory('airlock-batch-workspace-');
+    const restore = hashes.map((sha256, index) => ({
+      object: objectPathIn(cache, sha256),
+      sha256,
+      target: join(workspace, 'nested', `file-${index}.jsonl`),
+    }));
+    const { results: identities } = await restoreFileBatch(restore, { threads: 1 });
+    expect(restore.map((task) => readFileSync(task.target, 'utf8'))).toEqual(contents);
+    expect(identities.map((identity) => identity.size)).toEqual(contents.map((text) => text.length));
+    // Only the restored files: no temporary file is left beside them.
+    expect(readdirSync(join(workspace, 'nested')).sort()).toEqual([
+      'file-0.jsonl',
+      'file-1.jsonl',
+      'file-2.jsonl',
+    ]);
+    const absent = { ...(restore[0] as (typeof restore)[number]), object: join(cache, 'absent') };
+    await expect(restoreFileBatch([absent], { threads: 1 })).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+      message: expect.stringContaining(`cache object ${join(cache, 'absent')} could not be read`),
+    });
+    writeFileSync(join(workspace, 'blocker'), 'a file where a folder should be');
+    const blocked = {
+      ...(restore[0] as (typeof restore)[number]),
+      target: join(workspace, 'blocker', 'file.jsonl'),
+    };
+    await expect(restoreFileBatch([blocked], { threads: 1 })).rejects.toMatchObject({
+      code: 'PRECONDITION_FAILED',
+      message: expect.stringContaining(`could not write ${blocked.target}`),
     });
   });
 });

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import {
   chmodSync,
   createReadStream,
@@ -13,7 +13,7 @@ import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { AirlockError, ensureDirectory, isSha256 } from '@airlock/core';
-import { type FileBatchResult, type FileTask, hashFileBatch } from './file-batch.ts';
+import { type BatchResult, type FileTask, hashFileBatch } from './file-batch.ts';
 import { objectPathIn, writeObject } from './object-files.ts';
 
 /**
@@ -44,7 +44,7 @@ export interface LocalCache {
     tasks: readonly FileTask[],
     present: ReadonlySet<string>,
     threads: number,
-  ): Promise<FileBatchResult>;
+  ): Promise<BatchResult<string>>;
   open(sha256: string): Readable;
   size(sha256: string): number;
   list(): string[];
@@ -69,7 +69,7 @@ export function createLocalCache(dir: string): LocalCache {
     if (existsSync(target)) return { size: statSync(target).size, stored: false };
     const source = await open();
     ensureDirectory(dirname(target), 'the cache folder');
-    const temporary = `${target}.${process.pid}.${Date.now()}.tmp`;
+    const temporary = `${target}.${randomUUID()}.tmp`;
     const digest = createHash('sha256');
     let size = 0;
     try {

@@ -1,6 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { threadId } from 'node:worker_threads';
+import { basename, dirname, join } from 'node:path';
 
 /** Where the cache in `dir` keeps an object: `<dir>/sha256/<first 2>/<other 62>`. */
 export function objectPathIn(dir: string, sha256: string): string {
@@ -10,20 +10,40 @@ export function objectPathIn(dir: string, sha256: string): string {
 /**
  * Writes an object's bytes (already hashed by the caller) read-only under `target`: into a
  * temporary file first, renamed into place once whole, so a present object is never half written.
- * Its prefix folder is created when missing. Safe from several threads at once: the temporary name
- * carries the process and thread, and two threads storing the same object store the same bytes.
+ * Its prefix folder is created when missing. Safe from several threads and processes at once
+ * (a cache folder shared by containers whose processes all have pid 1, too): each write has its
+ * own random temporary name, and two writers of the same object write the same bytes.
  */
 export function writeObject(target: string, bytes: Uint8Array): void {
-  const temporary = `${target}.${process.pid}.${threadId}.tmp`;
-  const write = () => writeFileSync(temporary, bytes, { flag: 'wx', mode: 0o444 });
+  writeThroughTemporary(target, () => `${target}.${randomUUID()}.tmp`, bytes, 0o444);
+}
+
+/**
+ * Replaces a workspace file with these bytes atomically (a temporary file beside it, renamed over
+ * it), creating its folder when missing; the file gets the usual permissions.
+ */
+export function writeReplacing(target: string, bytes: Uint8Array): void {
+  const folder = dirname(target);
+  const name = basename(target);
+  writeThroughTemporary(target, () => join(folder, `.${name}.${randomUUID()}.airlock-tmp`), bytes, 0o666);
+}
+
+function writeThroughTemporary(
+  target: string,
+  nameTemporary: () => string,
+  bytes: Uint8Array,
+  mode: number,
+): void {
+  let temporary = nameTemporary();
+  const write = () => writeFileSync(temporary, bytes, { flag: 'wx', mode });
   try {
     try {
       write();
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') mkdirSync(dirname(target), { recursive: true });
-      // A temporary file left by a process killed mid-write that had the same pid.
-      else if (code === 'EEXIST') rmSync(temporary, { force: true });
+      // A random name already taken: another one (a file this call did not create is never removed).
+      else if (code === 'EEXIST') temporary = nameTemporary();
       else throw error;
       write();
     }
