@@ -1,4 +1,12 @@
-import { appendFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { temporaryDirectory } from '@airlock/vitest-config/temp-dir';
 import { describe, expect, it } from 'vitest';
@@ -42,6 +50,22 @@ describe('airlock dataset, end to end', () => {
     expect((await run('dataset', 'checkout', 'datasets/golden.jsonl')).code).toBe(0);
     expect(readFileSync(data, 'utf8')).toBe(`${row('great', 'positive')}\n${row('bad', 'negative')}\n`);
     expect((await run('dataset', 'check')).stdout).toMatch(/^ok golden@[0-9a-f]{12} exactly as pinned/);
+
+    // gc: the object of the version no pin names any more, and a write killed two hours ago.
+    writeFileSync(data, `${row('great', 'positive')}\n`);
+    expect((await run('dataset', 'pin', 'datasets/golden.jsonl')).code).toBe(0);
+    const objects = join(cwd, '.airlock', 'cache', 'sha256', pin.sha256.slice(0, 2));
+    const leftover = join(objects, `${pin.sha256.slice(2)}.0f1e.tmp`);
+    writeFileSync(leftover, 'half');
+    utimesSync(leftover, new Date(Date.now() - 7_200_000), new Date(Date.now() - 7_200_000));
+    const dry = await run('dataset', 'gc');
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toContain(`would delete ${pin.sha256} (${pin.size} bytes)`);
+    expect(dry.stdout).toContain(`would delete ${leftover} (4 bytes, left by a write that never finished)`);
+    expect((await run('dataset', 'gc', '--force')).stdout).toContain(
+      '1 unfinished write(s), 4 bytes deleted',
+    );
+    expect(readdirSync(objects)).toEqual([]);
   });
 
   it('validate reports each violation at its line, and drift by Jensen–Shannon distance', {

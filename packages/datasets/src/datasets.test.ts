@@ -9,7 +9,7 @@ import {
   utimesSync,
   writeFileSync,
 } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { applyMigrations, openDatabase, storeMigrations } from '@airlock/db';
 import { temporaryDirectory } from '@airlock/vitest-config/temp-dir';
 import { describe, expect, it } from 'vitest';
@@ -166,12 +166,25 @@ describe('cache upkeep', () => {
     const kept = await datasets.pin(join(root, 'a.jsonl'), { actor: 'dev@corp' });
     const dropped = await datasets.pin(join(root, 'b.jsonl'), { actor: 'dev@corp' });
 
+    // Two temporary files of writes that never finished: one two hours old, one being written now.
+    const folder = dirname(cache.objectPath(kept.pin.sha256));
+    const stale = join(folder, `${'0'.repeat(62)}.dead-write.tmp`);
+    const fresh = join(folder, `${'1'.repeat(62)}.in-progress.tmp`);
+    writeFileSync(stale, 'half an obj');
+    writeFileSync(fresh, 'half');
+    const twoHoursAgo = new Date(Date.now() - 2 * 60 * 60 * 1000);
+    utimesSync(stale, twoHoursAgo, twoHoursAgo);
+
     const dry = await datasets.gc({ keep: [kept.pin], dryRun: true });
     expect(dry.objects.map((object) => object.sha256)).toEqual([dropped.pin.sha256]);
+    expect(dry.leftovers).toEqual([{ path: stale, size: 11 }]);
     expect(cache.has(dropped.pin.sha256)).toBe(true);
+    expect(existsSync(stale)).toBe(true);
     const done = await datasets.gc({ keep: [kept.pin], dryRun: false });
-    expect(done.bytes).toBe(14);
+    expect(done).toMatchObject({ bytes: 14, leftoverBytes: 11 });
     expect(cache.has(dropped.pin.sha256)).toBe(false);
+    expect(existsSync(stale)).toBe(false);
+    expect(existsSync(fresh)).toBe(true);
 
     const object = cache.objectPath(kept.pin.sha256);
     chmodSync(object, 0o644);

@@ -438,16 +438,25 @@ export function createDatasets(options: DatasetsOptions) {
     objectsOf,
 
     /**
-     * Deletes cache objects no kept pin needs. A dry run (the default) only reports them.
+     * Deletes cache objects no kept pin needs, and temporary files that writes killed midway left
+     * behind (an hour old or more, so no write in progress is touched). A dry run (the default)
+     * only reports them.
      */
     async gc(input: { keep: readonly PinFile[]; dryRun: boolean }) {
       const keep = new Set(input.keep.flatMap(objectsOf));
       const unused = cache.list().filter((sha256) => !keep.has(sha256));
       const objects = unused.map((sha256) => ({ sha256, size: cache.size(sha256) }));
-      if (!input.dryRun) for (const object of objects) cache.remove(object.sha256);
+      const hourAgo = new Date(new Date(now()).getTime() - 60 * 60 * 1000);
+      const leftovers = cache.leftovers(hourAgo);
+      if (!input.dryRun) {
+        for (const object of objects) cache.remove(object.sha256);
+        for (const leftover of leftovers) rmSync(leftover.path, { force: true });
+      }
       return {
         objects,
         bytes: objects.reduce((sum, object) => sum + object.size, 0),
+        leftovers,
+        leftoverBytes: leftovers.reduce((sum, leftover) => sum + leftover.size, 0),
         deleted: !input.dryRun,
       };
     },

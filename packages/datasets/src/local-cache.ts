@@ -48,6 +48,11 @@ export interface LocalCache {
   open(sha256: string): Readable;
   size(sha256: string): number;
   list(): string[];
+  /**
+   * Temporary files of writes that never finished (a process or worker killed mid-write), last
+   * modified before `before`: a write in progress now is never among them.
+   */
+  leftovers(before: Date): { path: string; size: number }[];
   remove(sha256: string): void;
 }
 
@@ -133,6 +138,20 @@ export function createLocalCache(dir: string): LocalCache {
         }
       }
       return objects.sort();
+    },
+    leftovers: (before) => {
+      const root = join(dir, 'sha256');
+      if (!existsSync(root)) return [];
+      const found: { path: string; size: number }[] = [];
+      for (const prefix of readdirSync(root)) {
+        for (const name of readdirSync(join(root, prefix))) {
+          if (!name.endsWith('.tmp')) continue;
+          const path = join(root, prefix, name);
+          const stats = statSync(path, { throwIfNoEntry: false });
+          if (stats && stats.mtime < before) found.push({ path, size: stats.size });
+        }
+      }
+      return found.sort((a, b) => (a.path < b.path ? -1 : 1));
     },
     remove: (sha256) => rmSync(objectPath(sha256), { force: true }),
   };

@@ -214,7 +214,8 @@ export const datasetCheckoutCommand: CommandDefinition = {
 
 export const datasetGcCommand: CommandDefinition = {
   words: ['dataset', 'gc'],
-  summary: 'list (or with --force delete) cache objects no pin in the project needs',
+  summary:
+    'list (or with --force delete) cache objects no pin in the project needs, and files of writes that never finished',
   options: { force: { type: 'boolean', description: 'delete them (default: only report)' } },
   positionals: [],
   examples: [
@@ -224,11 +225,19 @@ export const datasetGcCommand: CommandDefinition = {
   async run(context, options) {
     const keep = findPins(context.config().root).map((pinFile) => readPinFile(pinFile));
     const result = await context.datasets().gc({ keep, dryRun: options.force !== true });
+    const verb = result.deleted ? 'deleted' : 'would delete';
     context.output.result(result, () => [
-      ...result.objects.map(
-        (object) => `${result.deleted ? 'deleted' : 'would delete'} ${object.sha256} (${object.size} bytes)`,
+      ...result.objects.map((object) => `${verb} ${object.sha256} (${object.size} bytes)`),
+      ...result.leftovers.map(
+        (leftover) =>
+          `${verb} ${leftover.path} (${leftover.size} bytes, left by a write that never finished)`,
       ),
       `${result.objects.length} object(s), ${result.bytes} bytes ${result.deleted ? 'deleted' : 'unused (run with --force to delete)'}`,
+      ...(result.leftovers.length > 0
+        ? [
+            `${result.leftovers.length} unfinished write(s), ${result.leftoverBytes} bytes ${result.deleted ? 'deleted' : 'to delete'}`,
+          ]
+        : []),
     ]);
     return 0;
   },
