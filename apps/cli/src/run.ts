@@ -127,8 +127,41 @@ export async function run(argv: readonly string[], io: CliIO, options: RunOption
     } finally {
       context.close();
     }
-  } catch (error) {
+  } catch (caught) {
+    const error = fromFileSystemError(caught);
     output.failure(error, debug);
     return isAirlockError(error) ? exitCodeFor(error.code) : exitCodes.internal;
   }
+}
+
+// What the operating system refused about a file: permissions, a full or read-only disk, a file
+// where a folder should be. The machine's state, not a bug in Airlock: one line, exit 2.
+const fileSystemCodes = new Set([
+  'EACCES',
+  'EPERM',
+  'ENOSPC',
+  'EDQUOT',
+  'EROFS',
+  'ENOTDIR',
+  'EISDIR',
+  'ENOENT',
+  'EEXIST',
+  'ENOTEMPTY',
+  'EMFILE',
+  'ENFILE',
+  'ENAMETOOLONG',
+  'ELOOP',
+  'EBUSY',
+  'ETXTBSY',
+  'EIO',
+]);
+
+function fromFileSystemError(error: unknown): unknown {
+  if (isAirlockError(error) || !(error instanceof Error)) return error;
+  const { code, syscall, path } = error as NodeJS.ErrnoException;
+  if (!code || !fileSystemCodes.has(code) || !syscall) return error;
+  return new AirlockError('PRECONDITION_FAILED', error.message, {
+    cause: error,
+    context: { code, ...(path ? { path } : {}) },
+  });
 }

@@ -1,7 +1,9 @@
+import { execFileSync } from 'node:child_process';
 import {
   chmodSync,
   existsSync,
   mkdirSync,
+  readdirSync,
   readFileSync,
   rmSync,
   statSync,
@@ -10,6 +12,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { sha256Hex } from '@airlock/core';
 import { applyMigrations, openDatabase, storeMigrations } from '@airlock/db';
 import { temporaryDirectory } from '@airlock/vitest-config/temp-dir';
 import { describe, expect, it } from 'vitest';
@@ -193,6 +196,12 @@ describe('cache upkeep', () => {
       { sha256: kept.pin.sha256, actual: expect.stringMatching(/^[0-9a-f]{64}$/) },
     ]);
     expect(existsSync(object)).toBe(true);
+    // --repair removes it; pinning the (unchanged) workspace file stores the right bytes again.
+    expect((await datasets.verifyCache([kept.pin.sha256], { repair: true })).corrupt).toHaveLength(1);
+    expect(existsSync(object)).toBe(false);
+    await datasets.pin(join(root, 'a.jsonl'), { actor: 'dev@corp' });
+    expect(readFileSync(object, 'utf8')).toBe(golden);
+    expect((await datasets.verifyCache([kept.pin.sha256])).corrupt).toEqual([]);
     database.close();
   });
 });
@@ -288,6 +297,143 @@ describe('review fixes', () => {
     await expect(datasets.checkout(pinFile)).rejects.toMatchObject({
       code: 'CHECK_FAILED',
       message: expect.stringContaining(`cache object ${damaged} is damaged`),
+    });
+    database.close();
+  });
+});
+
+describe('new-user findings', () => {
+  it('refuses a manifest whose paths leave the folder, writing nothing outside it', async () => {
+    expect(() => parseManifest(`${'a'.repeat(64)} 1 ok/file.txt\n`)).not.toThrow();
+    for (const path of ['../x', 'a/../../x', '/etc/passwd', 'a//b', './a', 'a/.']) {
+      expect(() => parseManifest(`${'a'.repeat(64)} 1 ${path}\n`)).toThrowError(
+        expect.objectContaining({
+          code: 'INVALID_INPUT',
+          message: expect.stringContaining('outside its folder'),
+        }),
+      );
+    }
+    // A pin file whose manifest object (valid by its own hash) names ../escaped.txt.
+    const { root, database, cache, datasets } = workspace();
+    const bytes = Buffer.from('owned\n');
+    const object = sha256Hex(bytes);
+    cache.putBytes(object, bytes);
+    const manifest = Buffer.from(`${object} ${bytes.length} ../escaped.txt\n`);
+    const folderId = sha256Hex(manifest);
+    cache.putBytes(folderId, manifest);
+    mkdirSync(join(root, 'data'));
+    writeFileSync(
+      join(root, 'data.pin.yaml'),
+      `name: data\npath: evil/\nsha256: ${folderId}\nsize: 6\nfiles: 1\nformat: directory\npinned_at: "2026-12-04T00:00:00.000Z"\npinned_by: x\n`,
+    );
+    await expect(datasets.checkout(join(root, 'data.pin.yaml'))).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+    });
+    expect(existsSync(join(root, 'escaped.txt'))).toBe(false);
+    database.close();
+  });
+
+  it('checkout re-hashes a large object too, and refuses it damaged; restores type changes inside a folder', async () => {
+    const { root, database, cache, datasets } = workspace();
+    const folder = join(root, 'mixed');
+    mkdirSync(join(folder, 'sub'), { recursive: true });
+    writeFileSync(join(folder, 'big.bin'), Buffer.alloc(3 << 20, 7));
+    writeFileSync(join(folder, 'f1.txt'), 'one');
+    writeFileSync(join(folder, 'sub', 'a.txt'), 'a');
+    const { pinFile } = await datasets.pin(folder, { actor: 'dev@corp' });
+    // f1.txt is now a folder, sub a file, and there is an extra folder of extra files.
+    rmSync(join(folder, 'f1.txt'));
+    mkdirSync(join(folder, 'f1.txt'));
+    writeFileSync(join(folder, 'f1.txt', 'inside.txt'), 'x');
+    rmSync(join(folder, 'sub'), { recursive: true });
+    writeFileSync(join(folder, 'sub'), 'now a file');
+    mkdirSync(join(folder, 'extra', 'deeper'), { recursive: true });
+    writeFileSync(join(folder, 'extra', 'deeper', 'e.txt'), 'e');
+    rmSync(join(folder, 'big.bin'));
+    expect(await datasets.checkout(pinFile)).toMatchObject({ written: 3, removed: 3 });
+    expect(readFileSync(join(folder, 'f1.txt'), 'utf8')).toBe('one');
+    expect(readFileSync(join(folder, 'sub', 'a.txt'), 'utf8')).toBe('a');
+    expect(existsSync(join(folder, 'extra'))).toBe(false);
+    // The large file went into the stat cache too: nothing is read to hash the folder again.
+    expect(await datasets.hashPath(folder)).toMatchObject({ hashed: 0 });
+
+    const big = cache.objectPath(sha256Hex(Buffer.alloc(3 << 20, 7)));
+    chmodSync(big, 0o644);
+    writeFileSync(big, Buffer.alloc(3 << 20, 8));
+    rmSync(join(folder, 'big.bin'));
+    await expect(datasets.checkout(pinFile)).rejects.toMatchObject({
+      code: 'CHECK_FAILED',
+      message: expect.stringContaining(`cache object ${big} is damaged`),
+    });
+    expect(existsSync(join(folder, 'big.bin'))).toBe(false);
+    expect(readdirSync(folder).filter((name) => name.endsWith('.airlock-tmp'))).toEqual([]);
+    database.close();
+  });
+
+  it('names what changed inside a folder; an emptied folder is changed, not an error', async () => {
+    const { root, database, datasets } = workspace();
+    const folder = join(root, 'corpus');
+    mkdirSync(folder);
+    for (const name of ['a.txt', 'b.txt', 'c.txt']) writeFileSync(join(folder, name), name);
+    const { pinFile } = await datasets.pin(folder, { actor: 'dev@corp' });
+    writeFileSync(join(folder, 'a.txt'), 'edited');
+    rmSync(join(folder, 'b.txt'));
+    writeFileSync(join(folder, 'd.txt'), 'new');
+    expect(await datasets.status(pinFile)).toMatchObject({
+      state: 'changed',
+      changes: { added: ['d.txt'], removed: ['b.txt'], modified: ['a.txt'] },
+    });
+    await expect(datasets.requireUnchanged(pinFile)).rejects.toMatchObject({
+      code: 'PRECONDITION_FAILED',
+      message: expect.stringContaining('a.txt modified, d.txt added, b.txt removed'),
+    });
+    for (const name of readdirSync(folder)) rmSync(join(folder, name));
+    expect(await datasets.status(pinFile)).toMatchObject({
+      state: 'changed',
+      changes: { added: [], removed: ['a.txt', 'b.txt', 'c.txt'], modified: [] },
+    });
+    database.close();
+  });
+
+  it('refuses pipes, line breaks in names and an empty --name; gc refuses without a kept folder manifest', async () => {
+    const { root, database, cache, datasets } = workspace();
+    const folder = join(root, 'odd');
+    mkdirSync(folder);
+    writeFileSync(join(folder, 'ok.txt'), 'ok');
+    execFileSync('mkfifo', [join(folder, 'pipe.jsonl')]);
+    await expect(datasets.pin(folder, { actor: 'dev@corp' })).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+      message: `${join(folder, 'pipe.jsonl')} is not a regular file (a pipe, socket or device); a dataset holds its own bytes`,
+    });
+    await expect(datasets.pin(join(folder, 'pipe.jsonl'), { actor: 'dev@corp' })).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+    });
+    rmSync(join(folder, 'pipe.jsonl'));
+    writeFileSync(join(folder, 'line\nbreak.txt'), 'x');
+    await expect(datasets.pin(folder, { actor: 'dev@corp' })).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+      message: expect.stringContaining('a file name with a line break cannot be pinned'),
+    });
+    rmSync(join(folder, 'line\nbreak.txt'));
+    await expect(datasets.pin(folder, { actor: 'dev@corp', name: ' ' })).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+    });
+    expect(existsSync(`${folder}.pin.yaml`)).toBe(false);
+
+    const { pin } = await datasets.pin(folder, { actor: 'dev@corp' });
+    // A stray file in the cache's objects folder is not the cache's: listing still works.
+    writeFileSync(join(cache.dir, 'sha256', '.DS_Store'), '');
+    expect(cache.list()).toHaveLength(2);
+    rmSync(cache.objectPath(pin.sha256), { force: true });
+    await expect(datasets.gc({ keep: [pin], dryRun: false })).rejects.toMatchObject({
+      code: 'PRECONDITION_FAILED',
+      message: expect.stringContaining('the manifest of odd is not in the cache'),
+    });
+    expect(cache.list()).toHaveLength(1);
+    expect(await datasets.verifyCache([pin.sha256, ...cache.list()])).toMatchObject({
+      checked: 1,
+      missing: [pin.sha256],
+      corrupt: [],
     });
     database.close();
   });

@@ -5,11 +5,11 @@ import {
   existsSync,
   readFileSync,
   renameSync,
+  rmdirSync,
   rmSync,
   statSync,
 } from 'node:fs';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
-import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { AirlockError, ensureDirectory, sha256Hex } from '@airlock/core';
 import { forEachLimit } from './concurrency.ts';
@@ -54,6 +54,24 @@ export interface HashResult {
 
 export type DatasetState = 'unchanged' | 'changed' | 'missing';
 
+/** How a folder differs from its pin, by relative path (each list sorted). */
+export interface FolderChanges {
+  added: string[];
+  removed: string[];
+  modified: string[];
+}
+
+/** `a.jsonl modified, b.jsonl added (and 3 more)`: the first few changes, for one line. */
+export function describeChanges(changes: FolderChanges, shown = 3): string {
+  const all = [
+    ...changes.modified.map((file) => `${file} modified`),
+    ...changes.added.map((file) => `${file} added`),
+    ...changes.removed.map((file) => `${file} removed`),
+  ];
+  const more = all.length - shown;
+  return all.slice(0, shown).join(', ') + (more > 0 ? ` (and ${more} more)` : '');
+}
+
 export interface DatasetStatus {
   name: string;
   pinFile: string;
@@ -61,6 +79,8 @@ export interface DatasetStatus {
   sha256: string;
   state: DatasetState;
   currentSha256?: string;
+  /** For a changed folder (when the cache holds its manifest): what differs. */
+  changes?: FolderChanges;
   /** Objects the pin needs that the local cache lacks (a folder's manifest first). */
   missingFromCache: string[];
 }
@@ -82,14 +102,49 @@ async function countRows(path: string, format: PinFile['format']): Promise<numbe
   return lineHasContent ? rows + 1 : rows;
 }
 
-async function writeAtomically(target: string, source: Readable): Promise<void> {
+/**
+ * Restores one large cache object over a workspace file atomically, re-hashing it on the way:
+ * bytes that no longer match the object's name are refused (CHECK_FAILED) and nothing is replaced.
+ */
+async function restoreLarge(target: string, sha256: string, cache: LocalCache): Promise<void> {
+  const source = cache.open(sha256);
+  const objectPath = cache.objectPath(sha256);
   ensureDirectory(dirname(target), 'the workspace folder');
   const temporary = join(dirname(target), `.${basename(target)}.${randomUUID()}.airlock-tmp`);
+  const digest = createHash('sha256');
   try {
-    await pipeline(source, createWriteStream(temporary, { flags: 'wx' }));
+    await pipeline(
+      source,
+      async function* (chunks: AsyncIterable<Buffer>) {
+        for await (const chunk of chunks) {
+          digest.update(chunk);
+          yield chunk;
+        }
+      },
+      createWriteStream(temporary, { flags: 'wx' }),
+    );
+    if (digest.digest('hex') !== sha256) {
+      throw new AirlockError(
+        'CHECK_FAILED',
+        `cache object ${objectPath} is damaged: its bytes no longer match its name; airlock dataset verify --repair removes it, then pin or pull puts it back`,
+        { context: { object: objectPath } },
+      );
+    }
     renameSync(temporary, target);
   } finally {
     rmSync(temporary, { force: true });
+  }
+}
+
+/** Removes the folders above `relativePath` (inside `root`, not `root` itself) that are now empty. */
+function removeEmptyFolders(root: string, relativePath: string): void {
+  const parts = relativePath.split('/').slice(0, -1);
+  for (let depth = parts.length; depth > 0; depth--) {
+    try {
+      rmdirSync(join(root, ...parts.slice(0, depth)));
+    } catch {
+      return; // not empty (or already gone): nothing above it is empty either
+    }
   }
 }
 
@@ -120,15 +175,27 @@ export function createDatasets(options: DatasetsOptions) {
     return { ...hashed, read: true };
   }
 
-  async function hashPath(path: string, copy = false, rehash = false): Promise<HashResult> {
+  async function hashPath(
+    path: string,
+    copy = false,
+    rehash = false,
+    allowEmpty = false,
+  ): Promise<HashResult> {
     if (!existsSync(path)) throw new AirlockError('NOT_FOUND', `${path}: no such file or folder`);
-    if (!statSync(path).isDirectory()) {
+    const kind = statSync(path);
+    if (!kind.isDirectory() && !kind.isFile()) {
+      throw new AirlockError(
+        'INVALID_INPUT',
+        `${path} is not a regular file or folder (a pipe, socket or device)`,
+      );
+    }
+    if (!kind.isDirectory()) {
       const { sha256, identity, read } = await fileHash(path, copy, rehash);
       store.rememberHashes([{ path: resolve(path), identity, sha256 }]);
       return { sha256, size: identity.size, files: 1, format: formatOf(path), hashed: read ? 1 : 0 };
     }
     const { entries, hashed } = await hashFolder(path, copy, rehash);
-    if (entries.length === 0)
+    if (entries.length === 0 && !allowEmpty)
       throw new AirlockError('INVALID_INPUT', `${path} is an empty folder: nothing to pin`);
     return {
       sha256: sha256Hex(manifestText(entries)),
@@ -222,6 +289,25 @@ export function createDatasets(options: DatasetsOptions) {
     return new Map(entries.map((entry) => [entry.path, entry.sha256]));
   }
 
+  /** For a changed folder whose manifest the cache holds: which files were added, removed, modified. */
+  function changesOf(pin: PinFile, current: HashResult): FolderChanges | undefined {
+    if (pin.format !== 'directory' || !current.entries || !cache.has(pin.sha256)) return undefined;
+    const pinned = new Map(
+      parseManifest(readFileSync(cache.objectPath(pin.sha256), 'utf8')).map((entry) => [
+        entry.path,
+        entry.sha256,
+      ]),
+    );
+    const now = new Map(current.entries.map((entry) => [entry.path, entry.sha256]));
+    return {
+      added: [...now.keys()].filter((file) => !pinned.has(file)),
+      removed: [...pinned.keys()].filter((file) => !now.has(file)),
+      modified: [...now]
+        .filter(([file, sha256]) => pinned.has(file) && pinned.get(file) !== sha256)
+        .map(([file]) => file),
+    };
+  }
+
   /** Every object a pinned dataset consists of. */
   function objectsOf(pin: PinFile): string[] {
     if (pin.format !== 'directory') return [pin.sha256];
@@ -258,6 +344,9 @@ export function createDatasets(options: DatasetsOptions) {
      * pin file and records the version.
      */
     async pin(dataPath: string, input: { actor: string; name?: string }) {
+      if (input.name !== undefined && input.name.trim() === '') {
+        throw new AirlockError('INVALID_INPUT', 'a dataset name cannot be empty');
+      }
       const path = resolve(dataPath);
       const pinFile = pinPathFor(path);
       const previous = existsSync(pinFile) ? readPinFile(pinFile) : undefined;
@@ -322,8 +411,9 @@ export function createDatasets(options: DatasetsOptions) {
       if (!existsSync(path)) {
         return { ...base, state: 'missing', missingFromCache: missingFromCache(objectsOf(pin)) };
       }
-      const current = await hashPath(path, false, options.rehash ?? false);
+      const current = await hashPath(path, false, options.rehash ?? false, true);
       const unchanged = current.sha256 === pin.sha256;
+      const changes = unchanged ? undefined : changesOf(pin, current);
       // Unchanged: the folder's entries are its manifest's, which need not be read back from the cache.
       const objects =
         unchanged && current.entries
@@ -333,6 +423,7 @@ export function createDatasets(options: DatasetsOptions) {
         ...base,
         state: unchanged ? 'unchanged' : 'changed',
         currentSha256: current.sha256,
+        ...(changes ? { changes } : {}),
         missingFromCache: missingFromCache(objects),
       };
     },
@@ -346,20 +437,29 @@ export function createDatasets(options: DatasetsOptions) {
       const path = dataPathOf(pinFile, pin);
       const shown = relative(process.cwd(), path) || path;
       if (!existsSync(path)) {
-        throw new AirlockError(
-          'PRECONDITION_FAILED',
-          `${shown} is missing; run airlock dataset checkout ${display}`,
-          {
-            context: { pin: display, path },
-          },
-        );
+        const restore =
+          missingFromCache(objectsOf(pin)).length > 0
+            ? `run airlock dataset pull ${display}, then airlock dataset checkout ${display}`
+            : `run airlock dataset checkout ${display}`;
+        throw new AirlockError('PRECONDITION_FAILED', `${shown} is missing; ${restore}`, {
+          context: { pin: display, path },
+        });
       }
-      const current = await hashPath(path, false, true);
+      const current = await hashPath(path, false, true, true);
       if (current.sha256 !== pin.sha256) {
+        const changes = changesOf(pin, current);
         throw new AirlockError(
           'PRECONDITION_FAILED',
-          `${shown} changed since it was pinned (pin ${pin.sha256.slice(0, 12)}, now ${current.sha256.slice(0, 12)}); pin it again or restore it with airlock dataset checkout`,
-          { context: { pin: display, path, expected: pin.sha256, actual: current.sha256 } },
+          `${shown} changed since it was pinned (pin ${pin.sha256.slice(0, 12)}, now ${current.sha256.slice(0, 12)}${changes ? `; ${describeChanges(changes)}` : ''}); pin it again or restore it with airlock dataset checkout`,
+          {
+            context: {
+              pin: display,
+              path,
+              expected: pin.sha256,
+              actual: current.sha256,
+              ...(changes ? { changes } : {}),
+            },
+          },
         );
       }
       return pin;
@@ -388,8 +488,26 @@ export function createDatasets(options: DatasetsOptions) {
         ? parseManifest(readFileSync(cache.objectPath(pin.sha256), 'utf8'))
         : [{ path: '', sha256: pin.sha256, size: pin.size }];
       const current = await workspaceHashes(path, folder);
+      const target = (entry: { path: string }) => (entry.path === '' ? path : join(path, entry.path));
+      // A folder is restored exactly. Files it did not have when pinned go first, so none is in a
+      // pinned file's way (`sub` now a file where `sub/a.txt` was), with folders they leave empty.
+      let removed = 0;
+      if (folder) {
+        const pinned = new Set(entries.map((entry) => entry.path));
+        for (const extra of current.keys()) {
+          if (pinned.has(extra)) continue;
+          rmSync(join(path, extra));
+          removeEmptyFolders(path, extra);
+          removed++;
+        }
+      }
       const stale = entries.filter((entry) => current.get(entry.path) !== entry.sha256);
-      const target = (entry: ManifestEntry) => (entry.path === '' ? path : join(path, entry.path));
+      // A folder where a pinned file was (`a.txt/`): what was in it was extra, so it is empty now.
+      for (const entry of stale) {
+        if (folder && statSync(target(entry), { throwIfNoEntry: false })?.isDirectory()) {
+          rmSync(target(entry), { recursive: true });
+        }
+      }
       const small = stale.filter((entry) => entry.size < smallFile);
       const restored = await restoreFileBatch(
         small.map((entry) => ({
@@ -406,32 +524,37 @@ export function createDatasets(options: DatasetsOptions) {
         sha256: entry.sha256,
       }));
       for (const entry of stale.filter((entry) => entry.size >= smallFile)) {
-        await writeAtomically(target(entry), cache.open(entry.sha256));
+        await restoreLarge(target(entry), entry.sha256, cache);
+        const written = resolve(target(entry));
+        remembered.push({
+          path: written,
+          identity: identityOf(statSync(written, { bigint: true })),
+          sha256: entry.sha256,
+        });
       }
       store.rememberHashes(remembered);
-      // A folder is restored exactly: files it did not have when pinned are removed.
-      let removed = 0;
-      if (folder) {
-        const pinned = new Set(entries.map((entry) => entry.path));
-        for (const extra of [...current.keys()].filter((file) => !pinned.has(file))) {
-          rmSync(join(path, extra));
-          removed++;
-        }
-      }
       return { path, files: entries.length, written: stale.length, removed };
     },
 
-    /** Re-hashes cache objects; any that no longer match their name are reported. */
-    async verifyCache(objects: readonly string[] = cache.list()) {
+    /**
+     * Re-hashes cache objects; any that no longer match their name are reported, and with
+     * `repair` removed (so the next pin stores them again from the workspace, or pull fetches them).
+     */
+    async verifyCache(objects: readonly string[] = cache.list(), options: { repair?: boolean } = {}) {
       const corrupt: { sha256: string; actual: string }[] = [];
+      const missing = missingFromCache(objects);
+      const absent = new Set(missing);
       for (const sha256 of objects) {
-        if (!cache.has(sha256)) continue;
+        if (absent.has(sha256)) continue;
         const digest = createHash('sha256');
         for await (const chunk of cache.open(sha256)) digest.update(chunk as Buffer);
         const actual = digest.digest('hex');
-        if (actual !== sha256) corrupt.push({ sha256, actual });
+        if (actual !== sha256) {
+          corrupt.push({ sha256, actual });
+          if (options.repair) cache.remove(sha256);
+        }
       }
-      return { checked: objects.length, corrupt };
+      return { checked: objects.length - missing.length, missing, corrupt, removed: options.repair === true };
     },
 
     /** Objects a set of pins needs (what gc keeps, what push sends). */
@@ -443,6 +566,15 @@ export function createDatasets(options: DatasetsOptions) {
      * only reports them.
      */
     async gc(input: { keep: readonly PinFile[]; dryRun: boolean }) {
+      // A folder's objects are known from its manifest: without it, they would all look unused.
+      const unknown = input.keep.filter((pin) => pin.format === 'directory' && !cache.has(pin.sha256));
+      if (unknown.length > 0) {
+        throw new AirlockError(
+          'PRECONDITION_FAILED',
+          `the manifest of ${unknown.map((pin) => pin.name).join(', ')} is not in the cache, so gc cannot tell which objects it needs; run airlock dataset pull (or pin it again) first`,
+          { context: { missing: unknown.map((pin) => pin.sha256) } },
+        );
+      }
       const keep = new Set(input.keep.flatMap(objectsOf));
       const unused = cache.list().filter((sha256) => !keep.has(sha256));
       const objects = unused.map((sha256) => ({ sha256, size: cache.size(sha256) }));
@@ -522,7 +654,7 @@ export function createDatasets(options: DatasetsOptions) {
               const actual = String(error.context.actual ?? '');
               throw new AirlockError(
                 'CHECK_FAILED',
-                `object ${sha256} on ${remote.location} is corrupt: its bytes hash to ${actual}; nothing was written`,
+                `object ${sha256} on ${remote.location} is corrupt: its bytes hash to ${actual}; it was not stored, and the workspace is untouched`,
                 { context: { object: sha256, expected: sha256, actual } },
               );
             }

@@ -86,7 +86,7 @@ export async function restoreFileBatch(
     if (error instanceof ChangedFile) {
       throw new AirlockError(
         'CHECK_FAILED',
-        `cache object ${error.path} is damaged: its bytes no longer match its name; run airlock dataset verify`,
+        `cache object ${error.path} is damaged: its bytes no longer match its name; airlock dataset verify --repair removes it, then pin or pull puts it back`,
         {
           context: { object: error.path },
         },

@@ -7,6 +7,8 @@ export {
   type DatasetState,
   type DatasetStatus,
   type Datasets,
+  describeChanges,
+  type FolderChanges,
   type HashResult,
 } from './datasets.ts';
 /** Hashing files and folders. */

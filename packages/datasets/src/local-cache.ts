@@ -132,7 +132,7 @@ export function createLocalCache(dir: string): LocalCache {
       const root = join(dir, 'sha256');
       if (!existsSync(root)) return [];
       const objects: string[] = [];
-      for (const prefix of readdirSync(root)) {
+      for (const prefix of prefixFolders(root)) {
         for (const rest of readdirSync(join(root, prefix))) {
           if (!rest.endsWith('.tmp') && isSha256(prefix + rest)) objects.push(prefix + rest);
         }
@@ -143,7 +143,7 @@ export function createLocalCache(dir: string): LocalCache {
       const root = join(dir, 'sha256');
       if (!existsSync(root)) return [];
       const found: { path: string; size: number }[] = [];
-      for (const prefix of readdirSync(root)) {
+      for (const prefix of prefixFolders(root)) {
         for (const name of readdirSync(join(root, prefix))) {
           if (!name.endsWith('.tmp')) continue;
           const path = join(root, prefix, name);
@@ -155,4 +155,11 @@ export function createLocalCache(dir: string): LocalCache {
     },
     remove: (sha256) => rmSync(objectPath(sha256), { force: true }),
   };
+}
+
+/** The cache's prefix folders (`00` … `ff`); anything else there (a stray `.DS_Store`) is not the cache's. */
+function prefixFolders(root: string): string[] {
+  return readdirSync(root, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && /^[0-9a-f]{2}$/.test(entry.name))
+    .map((entry) => entry.name);
 }

@@ -107,7 +107,7 @@ describe('push and pull through a real S3-protocol server', () => {
       code: 'CHECK_FAILED',
       message: expect.stringMatching(
         new RegExp(
-          `^object ${pin.sha256} on s3://airlock-test/${prefix} is corrupt: its bytes hash to [0-9a-f]{64}; nothing was written$`,
+          `^object ${pin.sha256} on s3://airlock-test/${prefix} is corrupt: its bytes hash to [0-9a-f]{64}; it was not stored, and the workspace is untouched$`,
         ),
       ),
     });

@@ -4,6 +4,7 @@ import { AirlockError, parseYamlDocument } from '@airlock/core';
 import {
   type DatasetStatus,
   type Datasets,
+  describeChanges,
   type PinFile,
   parseRows,
   pinPathFor,
@@ -138,6 +139,10 @@ export const datasetStatusCommand: CommandDefinition = {
               ...remoteColumn(status),
               shown(context, status.path),
             ]),
+          ).concat(
+            statuses.flatMap((status) =>
+              status.changes ? [`${status.name}: ${describeChanges(status.changes, 10)}`] : [],
+            ),
           ),
     );
     return 0;
@@ -148,10 +153,20 @@ export const datasetVerifyCommand: CommandDefinition = {
   words: ['dataset', 'verify'],
   summary:
     'check data matches its pins and re-hash the cache, and the remote with --remote (exit 1 on any difference)',
-  options: { remote: { type: 'boolean', description: 'also download and re-hash the remote copies' } },
+  options: {
+    remote: { type: 'boolean', description: 'also download and re-hash the remote copies' },
+    repair: {
+      type: 'boolean',
+      description: 'remove corrupt cache objects, so pin (or pull) can store them again',
+    },
+  },
   positionals: [pinsArgument],
   examples: [
     { command: 'airlock dataset verify datasets/golden.jsonl', description: 'before an eval, in CI' },
+    {
+      command: 'airlock dataset verify --repair && airlock dataset pin datasets/golden.jsonl',
+      description: 'replace a damaged cache object from the workspace',
+    },
   ],
   async run(context, options, pins) {
     const datasets = context.datasets();
@@ -159,11 +174,16 @@ export const datasetVerifyCommand: CommandDefinition = {
     const checked: PinFile[] = [];
     for (const pinFile of pinsFrom(context, pins)) {
       const status = await datasets.status(pinFile, { rehash: true });
-      if (status.state !== 'unchanged')
-        problems.push(`${shown(context, status.path)}: ${status.state} since pinned`);
+      if (status.state !== 'unchanged') {
+        const detail = status.changes ? ` (${describeChanges(status.changes)})` : '';
+        problems.push(`${shown(context, status.path)}: ${status.state} since pinned${detail}`);
+      }
       checked.push(readPinFile(pinFile));
     }
-    const cache = await datasets.verifyCache(checked.flatMap((pin) => datasets.objectsOf(pin)));
+    const cache = await datasets.verifyCache(
+      checked.flatMap((pin) => datasets.objectsOf(pin)),
+      { repair: options.repair === true },
+    );
     if (options.remote === true) {
       const remote = await datasets.verifyRemote(checked);
       for (const sha256 of remote.missing) problems.push(`object ${sha256} is not on ${remote.location}`);
@@ -173,16 +193,35 @@ export const datasetVerifyCommand: CommandDefinition = {
         );
       }
     }
-    for (const object of cache.corrupt)
-      problems.push(`cache object ${object.sha256} is corrupt (its bytes hash to ${object.actual})`);
+    for (const object of cache.corrupt) {
+      problems.push(
+        `cache object ${object.sha256} is corrupt (its bytes hash to ${object.actual})${
+          cache.removed
+            ? '; removed: pin the data again or pull to put it back'
+            : '; airlock dataset verify --repair removes it'
+        }`,
+      );
+    }
     context.output.result(
-      { ok: problems.length === 0, datasets: checked.length, objects: cache.checked, problems },
-      () =>
-        problems.length === 0
+      {
+        ok: problems.length === 0,
+        datasets: checked.length,
+        objects: cache.checked,
+        notInCache: cache.missing.length,
+        problems,
+      },
+      () => {
+        // Objects the cache lacks were not verified: said, not counted (pull fetches them).
+        const absent =
+          cache.missing.length > 0
+            ? `, ${cache.missing.length} not in the cache (airlock dataset pull fetches them)`
+            : '';
+        return problems.length === 0
           ? [
-              `${context.output.green('ok')} ${checked.length} dataset(s), ${cache.checked} cache object(s) verified`,
+              `${context.output.green('ok')} ${checked.length} dataset(s), ${cache.checked} cache object(s) verified${absent}`,
             ]
-          : problems.map((problem) => `${context.output.red('error:')} ${problem}`),
+          : problems.map((problem) => `${context.output.red('error:')} ${problem}`);
+      },
     );
     return problems.length === 0 ? 0 : 1;
   },
@@ -205,7 +244,8 @@ export const datasetCheckoutCommand: CommandDefinition = {
     for (const pinFile of pinsFrom(context, pins)) results.push(await datasets.checkout(pinFile));
     context.output.result({ results }, () =>
       results.map(
-        (result) => `${shown(context, result.path)}: ${result.written} of ${result.files} file(s) written`,
+        (result) =>
+          `${shown(context, result.path)}: ${result.written} of ${result.files} file(s) written${result.removed > 0 ? `, ${result.removed} removed` : ''}`,
       ),
     );
     return 0;
@@ -462,7 +502,8 @@ export const datasetPullCommand: CommandDefinition = {
     context.output.result({ ...result, checkedOut }, () => [
       `${result.fetched} object(s) fetched from ${result.location}`,
       ...checkedOut.map(
-        (item) => `${shown(context, item.path)}: ${item.written} of ${item.files} file(s) written`,
+        (item) =>
+          `${shown(context, item.path)}: ${item.written} of ${item.files} file(s) written${item.removed > 0 ? `, ${item.removed} removed` : ''}`,
       ),
     ]);
     return 0;
