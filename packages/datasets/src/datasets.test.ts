@@ -220,6 +220,22 @@ describe('review fixes', () => {
     database.close();
   });
 
+  it('the stat cache keys on ctime too: an edit with size, mtime and inode put back exactly is re-read', async () => {
+    const { root, database, datasets } = workspace();
+    const path = join(root, 'golden.jsonl');
+    writeFileSync(path, golden);
+    // Whole seconds: an mtime that utimes can put back to the nanosecond.
+    utimesSync(path, 1_700_000_000, 1_700_000_000);
+    const { pinFile, pin } = await datasets.pin(path, { actor: 'dev@corp' });
+    writeFileSync(path, golden.replace('refund', 'refunD'));
+    utimesSync(path, 1_700_000_000, 1_700_000_000);
+    expect((await datasets.status(pinFile)).state).toBe('changed');
+    const again = await datasets.pin(path, { actor: 'dev@corp' });
+    expect(again.pin.sha256).not.toBe(pin.sha256);
+    expect(again.hashedFiles).toBe(1);
+    database.close();
+  });
+
   it('counts rows as validate does: blank JSONL lines and quoted CSV newlines are not rows', async () => {
     const { root, database, datasets } = workspace();
     writeFileSync(join(root, 'gaps.jsonl'), '{"a":1}\n\n{"a":2}\n\n');

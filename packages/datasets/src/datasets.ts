@@ -157,7 +157,7 @@ export function createDatasets(options: DatasetsOptions) {
   const now = () => (options.now ?? (() => new Date()))().toISOString();
 
   /**
-   * One file's hash: from the stat cache when size, mtime and inode are unchanged (and, when
+   * One file's hash: from the stat cache when size, mtime, inode and ctime are unchanged (and, when
    * copying, the cache holds the object); else read, and copied into the cache re-hashing (bytes
    * that no longer match are refused).
    */
@@ -167,7 +167,7 @@ export function createDatasets(options: DatasetsOptions) {
     rehash = false,
   ): Promise<{ sha256: string; identity: FileIdentity; read: boolean }> {
     const identity = identityOf(statSync(path, { bigint: true }));
-    // A gate (check, verify) re-reads every byte: size, mtime and inode can be put back by hand.
+    // A gate (check, verify) re-reads every byte: a file can be edited behind the stat cache (another tool, a clock jump).
     const cached = rehash ? undefined : store.cachedHash(resolve(path), identity);
     if (cached && (!copy || cache.has(cached))) return { sha256: cached, identity, read: false };
     const hashed = await hashFile(path);

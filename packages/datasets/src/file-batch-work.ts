@@ -111,7 +111,7 @@ function hashStep(
     where.while = 'reading';
     const bytes = readWhole(path, buffer, identity.size);
     const sha256 = hash('sha256', bytes, 'hex');
-    // Size, mtime and inode the same after the read as before it: the bytes are the file's.
+    // Size, mtime, inode and ctime the same after the read as before it: the bytes are the file's.
     if (
       bytes.length !== identity.size ||
       !sameIdentity(identity, identityOf(statSync(path, { bigint: true })))

@@ -12,7 +12,7 @@ export { type FileIdentity, identityOf, sameIdentity };
 export const smallFile = 1 << 20;
 
 /**
- * SHA-256 of a file's bytes. The file's size, mtime and inode are compared before and after: a
+ * SHA-256 of a file's bytes. The file's size, mtime, inode and ctime are compared before and after: a
  * file that changed while it was read is refused, never pinned with a hash of half old, half new.
  */
 export async function hashFile(path: string): Promise<{ sha256: string; identity: FileIdentity }> {

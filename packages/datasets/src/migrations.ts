@@ -24,4 +24,9 @@ CREATE TABLE datasets_stat_cache (
   sha256 TEXT NOT NULL
 );`,
   },
+  {
+    // The stat cache also keys on ctime; rows from before have none, so their files are read once more.
+    id: 'datasets/0002_stat_cache_ctime',
+    sql: `ALTER TABLE datasets_stat_cache ADD COLUMN ctime_ns TEXT NOT NULL DEFAULT '';`,
+  },
 ];

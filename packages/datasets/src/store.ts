@@ -1,7 +1,7 @@
 import type { Database } from '@airlock/db';
 import { drizzleOrm, sqliteCore } from '@airlock/db';
 import type { Statement as BetterSqliteStatement } from 'better-sqlite3';
-import type { FileIdentity } from './hashing.ts';
+import { type FileIdentity, sameIdentity } from './file-identity.ts';
 
 const { asc, eq } = drizzleOrm;
 const { integer, primaryKey, sqliteTable, text } = sqliteCore;
@@ -38,7 +38,7 @@ export interface DatasetVersion {
 export interface DatasetsStore {
   recordVersion(version: DatasetVersion): Promise<boolean>;
   listVersions(name?: string): Promise<DatasetVersion[]>;
-  /** The hash recorded for a file whose size, mtime and inode are unchanged, else undefined. */
+  /** The hash recorded for a file whose size, mtime, inode and ctime are unchanged, else undefined. */
   cachedHash(path: string, identity: FileIdentity): string | undefined;
   /** Every stat-cache entry under a folder, in one query (a folder pin looks up thousands). */
   cachedHashesUnder(folder: string): Map<string, { identity: FileIdentity; sha256: string }>;
@@ -54,11 +54,11 @@ export function createSqliteDatasetsStore(database: Database): DatasetsStore {
     | {
         lookup: BetterSqliteStatement<
           [string],
-          { size: number; mtime_ns: string; inode: string; sha256: string }
+          { size: number; mtime_ns: string; inode: string; ctime_ns: string; sha256: string }
         >;
         under: BetterSqliteStatement<
           [string, string],
-          { path: string; size: number; mtime_ns: string; inode: string; sha256: string }
+          { path: string; size: number; mtime_ns: string; inode: string; ctime_ns: string; sha256: string }
         >;
         upsertAll: (entries: { path: string; identity: FileIdentity; sha256: string }[]) => void;
       }
@@ -66,17 +66,20 @@ export function createSqliteDatasetsStore(database: Database): DatasetsStore {
   const prepared = () => {
     if (statements) return statements;
     const upsert = sqlite.prepare(
-      'INSERT INTO datasets_stat_cache (path, size, mtime_ns, inode, sha256) VALUES (?, ?, ?, ?, ?) ' +
-        'ON CONFLICT (path) DO UPDATE SET size = excluded.size, mtime_ns = excluded.mtime_ns, inode = excluded.inode, sha256 = excluded.sha256',
+      'INSERT INTO datasets_stat_cache (path, size, mtime_ns, inode, ctime_ns, sha256) VALUES (?, ?, ?, ?, ?, ?) ' +
+        'ON CONFLICT (path) DO UPDATE SET size = excluded.size, mtime_ns = excluded.mtime_ns, inode = excluded.inode, ctime_ns = excluded.ctime_ns, sha256 = excluded.sha256',
     );
     statements = {
-      lookup: sqlite.prepare<[string], { size: number; mtime_ns: string; inode: string; sha256: string }>(
-        'SELECT size, mtime_ns, inode, sha256 FROM datasets_stat_cache WHERE path = ?',
-      ),
+      lookup: sqlite.prepare<
+        [string],
+        { size: number; mtime_ns: string; inode: string; ctime_ns: string; sha256: string }
+      >('SELECT size, mtime_ns, inode, ctime_ns, sha256 FROM datasets_stat_cache WHERE path = ?'),
       under: sqlite.prepare<
         [string, string],
-        { path: string; size: number; mtime_ns: string; inode: string; sha256: string }
-      >('SELECT path, size, mtime_ns, inode, sha256 FROM datasets_stat_cache WHERE path >= ? AND path < ?'),
+        { path: string; size: number; mtime_ns: string; inode: string; ctime_ns: string; sha256: string }
+      >(
+        'SELECT path, size, mtime_ns, inode, ctime_ns, sha256 FROM datasets_stat_cache WHERE path >= ? AND path < ?',
+      ),
       upsertAll: sqlite.transaction((entries: { path: string; identity: FileIdentity; sha256: string }[]) => {
         for (const entry of entries) {
           upsert.run(
@@ -84,6 +87,7 @@ export function createSqliteDatasetsStore(database: Database): DatasetsStore {
             entry.identity.size,
             entry.identity.mtimeNs,
             entry.identity.inode,
+            entry.identity.ctimeNs,
             entry.sha256,
           );
         }
@@ -110,22 +114,19 @@ export function createSqliteDatasetsStore(database: Database): DatasetsStore {
     cachedHash(path, identity) {
       const row = prepared().lookup.get(path);
       if (!row) return undefined;
-      return row.size === identity.size && row.mtime_ns === identity.mtimeNs && row.inode === identity.inode
-        ? row.sha256
-        : undefined;
+      return sameIdentity(rowIdentity(row), identity) ? row.sha256 : undefined;
     },
     cachedHashesUnder(folder) {
       // Paths under `folder/` sort between `folder/` and `folder0` ('0' follows '/').
       const rows = prepared().under.all(`${folder}/`, `${folder}0`);
-      return new Map(
-        rows.map((row) => [
-          row.path,
-          { identity: { size: row.size, mtimeNs: row.mtime_ns, inode: row.inode }, sha256: row.sha256 },
-        ]),
-      );
+      return new Map(rows.map((row) => [row.path, { identity: rowIdentity(row), sha256: row.sha256 }]));
     },
     rememberHashes(entries) {
       prepared().upsertAll(entries);
     },
   };
+}
+
+function rowIdentity(row: { size: number; mtime_ns: string; inode: string; ctime_ns: string }): FileIdentity {
+  return { size: row.size, mtimeNs: row.mtime_ns, inode: row.inode, ctimeNs: row.ctime_ns };
 }
