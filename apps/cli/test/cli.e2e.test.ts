@@ -96,6 +96,7 @@ describe('airlock, run as a process', () => {
             'db/0001_meta',
             'registry/0001_models_prompts_audit',
             'datasets/0001_versions_stat_cache',
+            'datasets/0002_stat_cache_ctime',
             'evals/0001_runs_outcomes_cache',
             'rollout/0001_predictions',
           ],
