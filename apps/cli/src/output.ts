@@ -98,6 +98,9 @@ export function createOutput(io: CliIO, options: OutputOptions): Output {
               ? `${error.stack}\n`
               : 'This is a bug in Airlock. Run again with AIRLOCK_DEBUG=1 for the stack trace, and report it.\n',
           );
+        } else if (debug && error.cause instanceof Error && error.cause.stack) {
+          // What the operating system refused (or another wrapped error): where it came from.
+          io.stderr.write(`${error.cause.stack}\n`);
         }
       }
     },

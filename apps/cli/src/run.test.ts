@@ -36,6 +36,11 @@ describe('run', () => {
     const code = await run(['try'], io, { version: '0', commands: [throwing(() => readFileSync(folder))] });
     expect(code).toBe(2);
     expect(written.stderr).toBe(`error: EISDIR: illegal operation on a directory, read\n`);
+    // With AIRLOCK_DEBUG=1, where it came from.
+    const debug = fakeIO();
+    debug.io.env.AIRLOCK_DEBUG = '1';
+    await run(['try'], debug.io, { version: '0', commands: [throwing(() => readFileSync(folder))] });
+    expect(debug.written.stderr).toMatch(/^error: EISDIR[^\n]*\nError: EISDIR[^\n]*\n\s+at /);
   });
 
   it('still calls anything else a bug (exit 70)', async () => {

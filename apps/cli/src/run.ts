@@ -153,7 +153,6 @@ const fileSystemCodes = new Set([
   'ELOOP',
   'EBUSY',
   'ETXTBSY',
-  'EIO',
 ]);
 
 function fromFileSystemError(error: unknown): unknown {

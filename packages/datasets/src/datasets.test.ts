@@ -373,16 +373,49 @@ describe('new-user findings', () => {
     // The large file went into the stat cache too: nothing is read to hash the folder again.
     expect(await datasets.hashPath(folder)).toMatchObject({ hashed: 0 });
 
+    // An empty folder where a pinned file was (no extra file in it to remove first).
+    rmSync(join(folder, 'f1.txt'));
+    mkdirSync(join(folder, 'f1.txt'));
+    expect(await datasets.checkout(pinFile)).toMatchObject({ written: 1, removed: 0 });
+    expect(readFileSync(join(folder, 'f1.txt'), 'utf8')).toBe('one');
+
+    // A damaged object stops the checkout before anything in the workspace changes.
     const big = cache.objectPath(sha256Hex(Buffer.alloc(3 << 20, 7)));
     chmodSync(big, 0o644);
     writeFileSync(big, Buffer.alloc(3 << 20, 8));
     rmSync(join(folder, 'big.bin'));
+    writeFileSync(join(folder, 'f1.txt'), 'edited');
+    writeFileSync(join(folder, 'notes.txt'), 'mine');
     await expect(datasets.checkout(pinFile)).rejects.toMatchObject({
       code: 'CHECK_FAILED',
       message: expect.stringContaining(`cache object ${big} is damaged`),
     });
     expect(existsSync(join(folder, 'big.bin'))).toBe(false);
+    expect(readFileSync(join(folder, 'f1.txt'), 'utf8')).toBe('edited');
+    expect(readFileSync(join(folder, 'notes.txt'), 'utf8')).toBe('mine');
     expect(readdirSync(folder).filter((name) => name.endsWith('.airlock-tmp'))).toEqual([]);
+    database.close();
+  });
+
+  it('refuses a dataset path that is a symbolic link: checkout would remove files wherever it points', async () => {
+    const { root, database, datasets } = workspace();
+    const real = join(root, 'elsewhere');
+    mkdirSync(real);
+    writeFileSync(join(real, 'a.txt'), 'a');
+    const { pinFile } = await datasets.pin(real, { actor: 'dev@corp' });
+    writeFileSync(join(real, 'other.txt'), 'not part of any dataset');
+    const pinText = readFileSync(pinFile, 'utf8');
+    rmSync(pinFile);
+    symlinkSync(real, join(root, 'data'));
+    writeFileSync(join(root, 'data.pin.yaml'), pinText.replace('path: "elsewhere/"', 'path: "data/"'));
+    await expect(datasets.checkout(join(root, 'data.pin.yaml'))).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+      message: `${join(root, 'data')} is a symbolic link; a dataset holds its own bytes`,
+    });
+    await expect(datasets.pin(join(root, 'data'), { actor: 'dev@corp' })).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+    });
+    expect(existsSync(join(real, 'other.txt'))).toBe(true);
     database.close();
   });
 

@@ -3,6 +3,7 @@ import {
   createReadStream,
   createWriteStream,
   existsSync,
+  lstatSync,
   readFileSync,
   renameSync,
   rmdirSync,
@@ -136,6 +137,21 @@ async function restoreLarge(target: string, sha256: string, cache: LocalCache): 
   }
 }
 
+/** A dataset path that is a symbolic link is refused: checkout would write (and remove) wherever it points. */
+function refuseLink(path: string): void {
+  if (lstatSync(path).isSymbolicLink()) {
+    throw new AirlockError('INVALID_INPUT', `${path} is a symbolic link; a dataset holds its own bytes`);
+  }
+}
+
+async function findAsync<T>(
+  items: readonly T[],
+  test: (item: T) => Promise<boolean>,
+): Promise<T | undefined> {
+  for (const item of items) if (await test(item)) return item;
+  return undefined;
+}
+
 /** Removes the folders above `relativePath` (inside `root`, not `root` itself) that are now empty. */
 function removeEmptyFolders(root: string, relativePath: string): void {
   const parts = relativePath.split('/').slice(0, -1);
@@ -182,6 +198,7 @@ export function createDatasets(options: DatasetsOptions) {
     allowEmpty = false,
   ): Promise<HashResult> {
     if (!existsSync(path)) throw new AirlockError('NOT_FOUND', `${path}: no such file or folder`);
+    refuseLink(path);
     const kind = statSync(path);
     if (!kind.isDirectory() && !kind.isFile()) {
       throw new AirlockError(
@@ -275,9 +292,38 @@ export function createDatasets(options: DatasetsOptions) {
     return { entries, hashed: remembered.length };
   }
 
+  /** Re-hashes these entries' cache objects; a damaged one is CHECK_FAILED, naming it. */
+  async function requireIntact(entries: readonly ManifestEntry[]): Promise<void> {
+    const small = entries.filter((entry) => entry.size < smallFile);
+    const { results } = await hashFileBatch(
+      small.map((entry) => {
+        const path = cache.objectPath(entry.sha256);
+        return { path, identity: identityOf(statSync(path, { bigint: true })) };
+      }),
+      { threads: options.threads ?? defaultThreads() },
+    );
+    const damaged =
+      small.find((entry, at) => results[at] !== entry.sha256) ??
+      (await findAsync(
+        entries.filter((entry) => entry.size >= smallFile),
+        async (entry) => {
+          return (await hashFile(cache.objectPath(entry.sha256))).sha256 !== entry.sha256;
+        },
+      ));
+    if (damaged) {
+      const object = cache.objectPath(damaged.sha256);
+      throw new AirlockError(
+        'CHECK_FAILED',
+        `cache object ${object} is damaged: its bytes no longer match its name; airlock dataset verify --repair removes it, then pin or pull puts it back`,
+        { context: { object } },
+      );
+    }
+  }
+
   /** What a workspace path holds now, by relative path ('' for a single file): none if absent. */
   async function workspaceHashes(path: string, folder: boolean): Promise<Map<string, string>> {
     if (!existsSync(path)) return new Map();
+    refuseLink(path);
     if (statSync(path).isDirectory() !== folder) {
       throw new AirlockError(
         'PRECONDITION_FAILED',
@@ -488,6 +534,10 @@ export function createDatasets(options: DatasetsOptions) {
         ? parseManifest(readFileSync(cache.objectPath(pin.sha256), 'utf8'))
         : [{ path: '', sha256: pin.sha256, size: pin.size }];
       const current = await workspaceHashes(path, folder);
+      const stale = entries.filter((entry) => current.get(entry.path) !== entry.sha256);
+      // Every object to restore is re-hashed before anything in the workspace is removed or
+      // replaced: a damaged one stops the checkout with the workspace as it was.
+      await requireIntact(stale);
       const target = (entry: { path: string }) => (entry.path === '' ? path : join(path, entry.path));
       // A folder is restored exactly. Files it did not have when pinned go first, so none is in a
       // pinned file's way (`sub` now a file where `sub/a.txt` was), with folders they leave empty.
@@ -501,7 +551,6 @@ export function createDatasets(options: DatasetsOptions) {
           removed++;
         }
       }
-      const stale = entries.filter((entry) => current.get(entry.path) !== entry.sha256);
       // A folder where a pinned file was (`a.txt/`): what was in it was extra, so it is empty now.
       for (const entry of stale) {
         if (folder && statSync(target(entry), { throwIfNoEntry: false })?.isDirectory()) {
