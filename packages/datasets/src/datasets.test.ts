@@ -467,6 +467,11 @@ describe('new-user findings', () => {
     await expect(datasets.pin(folder, { actor: 'dev@corp', name: ' ' })).rejects.toMatchObject({
       code: 'INVALID_INPUT',
     });
+    // The project's root holds the cache (.airlock/cache): pinning it would pin the cache.
+    await expect(datasets.pin(root, { actor: 'dev@corp' })).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+      message: expect.stringContaining("holds Airlock's cache"),
+    });
     expect(existsSync(`${folder}.pin.yaml`)).toBe(false);
 
     const { pin } = await datasets.pin(folder, { actor: 'dev@corp' });

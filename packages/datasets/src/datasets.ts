@@ -394,6 +394,14 @@ export function createDatasets(options: DatasetsOptions) {
         throw new AirlockError('INVALID_INPUT', 'a dataset name cannot be empty');
       }
       const path = resolve(dataPath);
+      // A folder holding Airlock's own cache (`pin .` at a project's root) would pin the cache itself.
+      const cacheDir = resolve(cache.dir);
+      if (cacheDir === path || cacheDir.startsWith(`${path}${sep}`)) {
+        throw new AirlockError(
+          'INVALID_INPUT',
+          `${dataPath} holds Airlock's cache (${cache.dir}); pin the data folder inside it instead`,
+        );
+      }
       const pinFile = pinPathFor(path);
       const previous = existsSync(pinFile) ? readPinFile(pinFile) : undefined;
       let result: HashResult;
