@@ -72,6 +72,8 @@ export function createContext(options: ContextOptions): CommandContext & { close
       return createDatasets({
         store: createSqliteDatasetsStore(context.store()),
         cache,
+        // `pin .` at the project's root would pin the store's database too.
+        keepOut: [config.storePath],
         ...(remote
           ? {
               // Credentials come from the AWS environment variables or profile, never from airlock.yaml.

@@ -467,11 +467,28 @@ describe('new-user findings', () => {
     await expect(datasets.pin(folder, { actor: 'dev@corp', name: ' ' })).rejects.toMatchObject({
       code: 'INVALID_INPUT',
     });
-    // The project's root holds the cache (.airlock/cache): pinning it would pin the cache.
+    // The project's root holds the cache (.airlock/cache): pinning it would pin the cache; so
+    // would a folder reached through a link, or one holding the store's database.
     await expect(datasets.pin(root, { actor: 'dev@corp' })).rejects.toMatchObject({
       code: 'INVALID_INPUT',
-      message: expect.stringContaining("holds Airlock's cache"),
+      message: expect.stringContaining("holds Airlock's own files"),
     });
+    symlinkSync(root, `${root}-link`);
+    await expect(datasets.pin(`${root}-link`, { actor: 'dev@corp' })).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+    });
+    const elsewhere = createDatasets({
+      store: createSqliteDatasetsStore(database),
+      cache: createLocalCache(join(temporaryDirectory('airlock-datasets-cache-'), 'cache')),
+      keepOut: [join(root, '.airlock', 'airlock.db')],
+    });
+    await expect(elsewhere.pin(root, { actor: 'dev@corp' })).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+      message: expect.stringContaining(`(${join(root, '.airlock', 'airlock.db')})`),
+    });
+    // A dotfile dataset is named after itself, not "".
+    writeFileSync(join(root, '.air'), 'x');
+    expect((await elsewhere.pin(join(root, '.air'), { actor: 'dev@corp' })).pin.name).toBe('.air');
     expect(existsSync(`${folder}.pin.yaml`)).toBe(false);
 
     const { pin } = await datasets.pin(folder, { actor: 'dev@corp' });

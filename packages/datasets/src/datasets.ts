@@ -5,6 +5,7 @@ import {
   existsSync,
   lstatSync,
   readFileSync,
+  realpathSync,
   renameSync,
   rmdirSync,
   rmSync,
@@ -32,6 +33,8 @@ export interface DatasetsOptions {
   concurrency?: number;
   /** Threads that read and hash a large folder's files at once (default: one per CPU, at most 4). */
   threads?: number;
+  /** Paths no pinned folder may contain besides the cache (the store's database, say). */
+  keepOut?: readonly string[];
   now?: () => Date;
 }
 
@@ -142,6 +145,26 @@ function refuseLink(path: string): void {
   if (lstatSync(path).isSymbolicLink()) {
     throw new AirlockError('INVALID_INPUT', `${path} is a symbolic link; a dataset holds its own bytes`);
   }
+}
+
+/** A dataset's default name: its file name without the extension (a dotfile keeps its dot). */
+function defaultName(path: string): string {
+  const name = basename(path);
+  return name.replace(/\.[^.]+$/, '') || name;
+}
+
+/** Whether `path` is `folder` or inside it, links resolved (a cache reached through a symlink too). */
+function isWithin(folder: string, path: string): boolean {
+  const real = (target: string) => {
+    try {
+      return realpathSync.native(target);
+    } catch {
+      return resolve(target);
+    }
+  };
+  const outer = real(folder);
+  const inner = real(path);
+  return inner === outer || inner.startsWith(outer.endsWith(sep) ? outer : `${outer}${sep}`);
 }
 
 async function findAsync<T>(
@@ -293,7 +316,9 @@ export function createDatasets(options: DatasetsOptions) {
   }
 
   /** Re-hashes these entries' cache objects; a damaged one is CHECK_FAILED, naming it. */
-  async function requireIntact(entries: readonly ManifestEntry[]): Promise<void> {
+  async function requireIntact(stale: readonly ManifestEntry[]): Promise<void> {
+    // Each object once, however many files share its bytes.
+    const entries = [...new Map(stale.map((entry) => [entry.sha256, entry])).values()];
     const small = entries.filter((entry) => entry.size < smallFile);
     const { results } = await hashFileBatch(
       small.map((entry) => {
@@ -394,13 +419,14 @@ export function createDatasets(options: DatasetsOptions) {
         throw new AirlockError('INVALID_INPUT', 'a dataset name cannot be empty');
       }
       const path = resolve(dataPath);
-      // A folder holding Airlock's own cache (`pin .` at a project's root) would pin the cache itself.
-      const cacheDir = resolve(cache.dir);
-      if (cacheDir === path || cacheDir.startsWith(`${path}${sep}`)) {
-        throw new AirlockError(
-          'INVALID_INPUT',
-          `${dataPath} holds Airlock's cache (${cache.dir}); pin the data folder inside it instead`,
-        );
+      // A folder holding Airlock's own cache or store (`pin .` at a project's root) would pin them.
+      for (const own of [cache.dir, ...(options.keepOut ?? [])]) {
+        if (isWithin(path, own)) {
+          throw new AirlockError(
+            'INVALID_INPUT',
+            `${dataPath} holds Airlock's own files (${own}); pin the data folder inside it instead`,
+          );
+        }
       }
       const pinFile = pinPathFor(path);
       const previous = existsSync(pinFile) ? readPinFile(pinFile) : undefined;
@@ -431,7 +457,7 @@ export function createDatasets(options: DatasetsOptions) {
           ? undefined
           : await countRows(path, result.format);
       const pin: PinFile = {
-        name: input.name ?? previous?.name ?? basename(path).replace(/\.[^.]+$/, ''),
+        name: input.name ?? previous?.name ?? defaultName(path),
         path: basename(path) + (result.entries ? '/' : ''),
         sha256: result.sha256,
         size: result.size,

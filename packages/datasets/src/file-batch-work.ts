@@ -49,7 +49,13 @@ export interface ShareOutcome {
   /** A file that changed while it was read, or a cache object whose bytes do not match its name. */
   changed?: string;
   /** An error that stopped the batch, as plain data (it crosses threads). */
-  error?: { message: string; code?: string; file: string; while: 'reading' | 'storing' | 'writing' };
+  error?: {
+    message: string;
+    code?: string;
+    stack?: string;
+    file: string;
+    while: 'reading' | 'storing' | 'writing';
+  };
 }
 
 const NEXT = 0;
@@ -95,7 +101,12 @@ export function runShare(input: BatchInput): ShareOutcome {
     const error = caught as NodeJS.ErrnoException;
     return {
       results,
-      error: { message: error.message, ...(error.code ? { code: error.code } : {}), ...where },
+      error: {
+        message: error.message,
+        ...(error.code ? { code: error.code } : {}),
+        ...(error.stack ? { stack: error.stack } : {}),
+        ...where,
+      },
     };
   }
 }

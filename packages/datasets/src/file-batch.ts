@@ -173,38 +173,38 @@ function startWorker(input: BatchInput) {
 
 function batchError(failure: NonNullable<ShareOutcome['error']>, input: BatchInput): AirlockError {
   const context = { path: failure.file, ...(failure.code ? { code: failure.code } : {}) };
+  // The error crossed a thread as data: its stack comes along, for AIRLOCK_DEBUG=1.
+  const cause = Object.assign(new Error(failure.message), failure.stack ? { stack: failure.stack } : {});
   if (failure.while === 'storing') {
     const dir = input.kind === 'hash' ? input.store?.dir : undefined;
     return new AirlockError(
       'PRECONDITION_FAILED',
       `could not store ${failure.file} in the cache ${dir ?? ''}: ${failure.message}`,
-      {
-        context,
-      },
+      { context, cause },
     );
   }
   if (failure.while === 'writing') {
     return new AirlockError('PRECONDITION_FAILED', `could not write ${failure.file}: ${failure.message}`, {
       context,
+      cause,
     });
   }
   if (input.kind === 'restore') {
     return new AirlockError(
       'NOT_FOUND',
       `cache object ${failure.file} could not be read: ${failure.message}; run airlock dataset pull`,
-      {
-        context,
-      },
+      { context, cause },
     );
   }
   if (failure.code === 'ENOENT') {
     return new AirlockError(
       'CONFLICT',
       `${failure.file} was removed while it was being hashed; pin it again`,
-      { context },
+      { context, cause },
     );
   }
   return new AirlockError('INVALID_INPUT', `${failure.file} could not be read: ${failure.message}`, {
     context,
+    cause,
   });
 }
