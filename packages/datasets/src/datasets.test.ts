@@ -419,6 +419,26 @@ describe('new-user findings', () => {
     database.close();
   });
 
+  it('temporary files of a killed checkout are never data, and a later checkout removes old ones', async () => {
+    const { root, database, datasets } = workspace();
+    const folder = join(root, 'corpus');
+    mkdirSync(folder);
+    writeFileSync(join(folder, 'a.txt'), 'a');
+    const { pinFile, pin } = await datasets.pin(folder, { actor: 'dev@corp' });
+    const stale = join(folder, '.a.txt.0b6f4a5e-1c2d-4e3f-8a9b-0c1d2e3f4a5b.airlock-tmp');
+    const fresh = join(folder, '.b.txt.9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a.airlock-tmp');
+    writeFileSync(stale, 'half');
+    writeFileSync(fresh, 'half');
+    const twoHoursAgo = new Date(Date.now() - 2 * 60 * 60 * 1000);
+    utimesSync(stale, twoHoursAgo, twoHoursAgo);
+    expect((await datasets.status(pinFile)).state).toBe('unchanged');
+    expect((await datasets.pin(folder, { actor: 'dev@corp' })).pin.sha256).toBe(pin.sha256);
+    expect(await datasets.checkout(pinFile)).toMatchObject({ written: 0, removed: 1 });
+    expect(existsSync(stale)).toBe(false);
+    expect(existsSync(fresh)).toBe(true);
+    database.close();
+  });
+
   it('names what changed inside a folder; an emptied folder is changed, not an error', async () => {
     const { root, database, datasets } = workspace();
     const folder = join(root, 'corpus');

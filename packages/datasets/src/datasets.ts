@@ -1,9 +1,10 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import {
   createReadStream,
   createWriteStream,
   existsSync,
   lstatSync,
+  readdirSync,
   readFileSync,
   realpathSync,
   renameSync,
@@ -18,6 +19,7 @@ import { forEachLimit } from './concurrency.ts';
 import { defaultThreads, type FileTask, hashFileBatch, restoreFileBatch } from './file-batch.ts';
 import { type FileIdentity, hashFile, identityOf, sameIdentity, smallFile } from './hashing.ts';
 import type { LocalCache } from './local-cache.ts';
+import { isWorkspaceTemporary, workspaceTemporary } from './object-files.ts';
 import { type PinFile, pinPathFor, readPinFile, writePinFile } from './pin-file.ts';
 import type { RemoteStore } from './remote.ts';
 import { formatOf, parseCsv } from './rows.ts';
@@ -114,7 +116,7 @@ async function restoreLarge(target: string, sha256: string, cache: LocalCache): 
   const source = cache.open(sha256);
   const objectPath = cache.objectPath(sha256);
   ensureDirectory(dirname(target), 'the workspace folder');
-  const temporary = join(dirname(target), `.${basename(target)}.${randomUUID()}.airlock-tmp`);
+  const temporary = workspaceTemporary(target);
   const digest = createHash('sha256');
   try {
     await pipeline(
@@ -145,6 +147,26 @@ function refuseLink(path: string): void {
   if (lstatSync(path).isSymbolicLink()) {
     throw new AirlockError('INVALID_INPUT', `${path} is a symbolic link; a dataset holds its own bytes`);
   }
+}
+
+/** Removes workspace temporary files of killed writes under a folder (or beside a file), older than `before`. */
+function removeLeftovers(path: string, folder: boolean, before: Date): number {
+  const candidates = folder
+    ? readdirSync(path, { recursive: true, withFileTypes: true })
+        .filter((entry) => entry.isFile() && isWorkspaceTemporary(entry.name))
+        .map((entry) => join(entry.parentPath, entry.name))
+    : readdirSync(dirname(path))
+        .filter((name) => name.startsWith(`.${basename(path)}.`) && isWorkspaceTemporary(name))
+        .map((name) => join(dirname(path), name));
+  let removed = 0;
+  for (const leftover of candidates) {
+    const stats = statSync(leftover, { throwIfNoEntry: false });
+    if (stats && stats.mtime < before) {
+      rmSync(leftover, { force: true });
+      removed++;
+    }
+  }
+  return removed;
 }
 
 /** A dataset's default name: its file name without the extension (a dotfile keeps its dot). */
@@ -616,6 +638,8 @@ export function createDatasets(options: DatasetsOptions) {
         });
       }
       store.rememberHashes(remembered);
+      // Temporary files of an earlier checkout that was killed (an hour old: not one running now).
+      removed += removeLeftovers(path, folder, new Date(new Date(now()).getTime() - 60 * 60 * 1000));
       return { path, files: entries.length, written: stale.length, removed };
     },
 

@@ -23,9 +23,17 @@ export function writeObject(target: string, bytes: Uint8Array): void {
  * it), creating its folder when missing; the file gets the usual permissions.
  */
 export function writeReplacing(target: string, bytes: Uint8Array): void {
-  const folder = dirname(target);
-  const name = basename(target);
-  writeThroughTemporary(target, () => join(folder, `.${name}.${randomUUID()}.airlock-tmp`), bytes, 0o666);
+  writeThroughTemporary(target, () => workspaceTemporary(target), bytes, 0o666);
+}
+
+/** The temporary file a workspace write goes through: `.<name>.<uuid>.airlock-tmp` beside it. */
+export function workspaceTemporary(target: string): string {
+  return join(dirname(target), `.${basename(target)}.${randomUUID()}.airlock-tmp`);
+}
+
+/** Whether a file name is a workspace write's temporary file (left behind if the write was killed). */
+export function isWorkspaceTemporary(name: string): boolean {
+  return /^\..+\.[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.airlock-tmp$/.test(name);
 }
 
 function writeThroughTemporary(

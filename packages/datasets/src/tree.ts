@@ -1,8 +1,12 @@
 import { lstatSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { AirlockError, sha256Hex } from '@airlock/core';
+import { isWorkspaceTemporary } from './object-files.ts';
 
-/** Every regular file under a folder, as sorted `/`-separated relative paths. Links, pipes, sockets and devices are refused. */
+/**
+ * Every regular file under a folder, as sorted `/`-separated relative paths. Links, pipes, sockets
+ * and devices are refused; temporary files of a killed checkout are left out.
+ */
 export function listTree(root: string): string[] {
   const files: string[] = [];
   // `prefix` is the folder's own relative path with its `/`: no path arithmetic per file.
@@ -14,8 +18,10 @@ export function listTree(root: string): string[] {
           `${JSON.stringify(join(dir, entry.name))}: a file name with a line break cannot be pinned; rename it`,
         );
       }
-      if (entry.isFile()) files.push(prefix + entry.name);
-      else if (entry.isDirectory()) walk(join(dir, entry.name), `${prefix}${entry.name}/`);
+      if (entry.isFile()) {
+        // A checkout killed mid-write leaves its temporary file: never part of the data.
+        if (!isWorkspaceTemporary(entry.name)) files.push(prefix + entry.name);
+      } else if (entry.isDirectory()) walk(join(dir, entry.name), `${prefix}${entry.name}/`);
       else {
         const path = join(dir, entry.name);
         const what = lstatSync(path).isSymbolicLink()
