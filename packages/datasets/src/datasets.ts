@@ -16,7 +16,13 @@ import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { AirlockError, ensureDirectory, sha256Hex } from '@airlock/core';
 import { forEachLimit } from './concurrency.ts';
-import { defaultThreads, type FileTask, hashFileBatch, restoreFileBatch } from './file-batch.ts';
+import {
+  damagedObject,
+  defaultThreads,
+  type FileTask,
+  hashFileBatch,
+  restoreFileBatch,
+} from './file-batch.ts';
 import { type FileIdentity, hashFile, identityOf, sameIdentity, smallFile } from './hashing.ts';
 import type { LocalCache } from './local-cache.ts';
 import { isWorkspaceTemporary, workspaceTemporary } from './object-files.ts';
@@ -130,11 +136,7 @@ async function restoreLarge(target: string, sha256: string, cache: LocalCache): 
       createWriteStream(temporary, { flags: 'wx' }),
     );
     if (digest.digest('hex') !== sha256) {
-      throw new AirlockError(
-        'CHECK_FAILED',
-        `cache object ${objectPath} is damaged: its bytes no longer match its name; airlock dataset verify --repair removes it, then pin or pull puts it back`,
-        { context: { object: objectPath } },
-      );
+      throw damagedObject(objectPath);
     }
     renameSync(temporary, target);
   } finally {
@@ -357,14 +359,7 @@ export function createDatasets(options: DatasetsOptions) {
           return (await hashFile(cache.objectPath(entry.sha256))).sha256 !== entry.sha256;
         },
       ));
-    if (damaged) {
-      const object = cache.objectPath(damaged.sha256);
-      throw new AirlockError(
-        'CHECK_FAILED',
-        `cache object ${object} is damaged: its bytes no longer match its name; airlock dataset verify --repair removes it, then pin or pull puts it back`,
-        { context: { object } },
-      );
-    }
+    if (damaged) throw damagedObject(cache.objectPath(damaged.sha256));
   }
 
   /** What a workspace path holds now, by relative path ('' for a single file): none if absent. */

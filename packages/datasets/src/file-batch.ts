@@ -84,16 +84,19 @@ export async function restoreFileBatch(
     return await runBatch<FileIdentity>({ kind: 'restore', tasks }, threads);
   } catch (error) {
     if (error instanceof ChangedFile) {
-      throw new AirlockError(
-        'CHECK_FAILED',
-        `cache object ${error.path} is damaged: its bytes no longer match its name; airlock dataset verify --repair removes it, then pin or pull puts it back`,
-        {
-          context: { object: error.path },
-        },
-      );
+      throw damagedObject(error.path);
     }
     throw error;
   }
+}
+
+/** A cache object whose bytes no longer match its name: what the user can do about it. */
+export function damagedObject(object: string): AirlockError {
+  return new AirlockError(
+    'CHECK_FAILED',
+    `cache object ${object} is damaged: its bytes no longer match its name; airlock dataset verify --repair removes it, then pin or pull puts it back`,
+    { context: { object } },
+  );
 }
 
 /** A batch's work, before it has a control block. */
