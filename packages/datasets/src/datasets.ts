@@ -16,14 +16,15 @@ import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { AirlockError, ensureDirectory, sha256Hex } from '@airlock/core';
 import { forEachLimit } from './concurrency.ts';
+import { defaultThreads, type FileTask, hashFileBatch, restoreFileBatch } from './file-batch.ts';
 import {
-  damagedObject,
-  defaultThreads,
-  type FileTask,
-  hashFileBatch,
-  restoreFileBatch,
-} from './file-batch.ts';
-import { type FileIdentity, hashFile, identityOf, sameIdentity, smallFile } from './hashing.ts';
+  changedWhileHashing,
+  type FileIdentity,
+  hashFile,
+  identityOf,
+  sameIdentity,
+  smallFile,
+} from './hashing.ts';
 import type { LocalCache } from './local-cache.ts';
 import { isWorkspaceTemporary, workspaceTemporary } from './object-files.ts';
 import { type PinFile, pinPathFor, readPinFile, writePinFile } from './pin-file.ts';
@@ -115,33 +116,27 @@ async function countRows(path: string, format: PinFile['format']): Promise<numbe
 }
 
 /**
- * Restores one large cache object over a workspace file atomically, re-hashing it on the way:
- * bytes that no longer match the object's name are refused (CHECK_FAILED) and nothing is replaced.
+ * Copies one large cache object over a workspace file atomically (a temporary file beside it,
+ * renamed into place). The object was re-hashed before the checkout touched anything.
  */
 async function restoreLarge(target: string, sha256: string, cache: LocalCache): Promise<void> {
-  const source = cache.open(sha256);
-  const objectPath = cache.objectPath(sha256);
   ensureDirectory(dirname(target), 'the workspace folder');
   const temporary = workspaceTemporary(target);
-  const digest = createHash('sha256');
   try {
-    await pipeline(
-      source,
-      async function* (chunks: AsyncIterable<Buffer>) {
-        for await (const chunk of chunks) {
-          digest.update(chunk);
-          yield chunk;
-        }
-      },
-      createWriteStream(temporary, { flags: 'wx' }),
-    );
-    if (digest.digest('hex') !== sha256) {
-      throw damagedObject(objectPath);
-    }
+    await pipeline(cache.open(sha256), createWriteStream(temporary, { flags: 'wx' }));
     renameSync(temporary, target);
   } finally {
     rmSync(temporary, { force: true });
   }
+}
+
+/** A cache object whose bytes no longer match its name: what the user can do about it. */
+function damagedObject(object: string): AirlockError {
+  return new AirlockError(
+    'CHECK_FAILED',
+    `cache object ${object} is damaged: its bytes no longer match its name; airlock dataset verify --repair removes it, then pin or pull puts it back`,
+    { context: { object } },
+  );
 }
 
 /** A dataset path that is a symbolic link is refused: checkout would write (and remove) wherever it points. */
@@ -324,11 +319,7 @@ export function createDatasets(options: DatasetsOptions) {
       const { sha256, identity } = await hashFile(full);
       // The manifest took its size from the listing's stat: the file must still be that file.
       if (!sameIdentity(identity, task.identity)) {
-        throw new AirlockError(
-          'CONFLICT',
-          `${full} changed while it was being hashed; pin it again once it is written`,
-          { context: { path: full } },
-        );
+        throw changedWhileHashing(full);
       }
       if (copy && !objects.has(sha256)) await cache.putFile(sha256, full);
       objects.add(sha256);
@@ -610,11 +601,7 @@ export function createDatasets(options: DatasetsOptions) {
       }
       const small = stale.filter((entry) => entry.size < smallFile);
       const restored = await restoreFileBatch(
-        small.map((entry) => ({
-          object: cache.objectPath(entry.sha256),
-          sha256: entry.sha256,
-          target: target(entry),
-        })),
+        small.map((entry) => ({ object: cache.objectPath(entry.sha256), target: target(entry) })),
         { threads: options.threads ?? defaultThreads() },
       );
       // The stat cache learns the files just written: the next status or pin need not read them.

@@ -1,7 +1,7 @@
 // The part of a file batch that runs on every thread, the calling one and the workers: claim a
 // chunk of tasks, do each, report. Two kinds of batch: `hash` reads each file once, hashes it,
 // checks it did not change meanwhile and (when storing) writes its bytes into the cache;
-// `restore` copies cache objects into the workspace, re-hashing them on the way out.
+// `restore` copies cache objects (re-hashed by the caller beforehand) into the workspace.
 // Only node built-ins here (and the two small modules below), so a worker starts quickly.
 import { hash } from 'node:crypto';
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
@@ -17,7 +17,6 @@ export interface FileTask {
 /** A cache object to copy to `target` (replacing what is there). */
 export interface RestoreTask {
   object: string;
-  sha256: string;
   target: string;
 }
 
@@ -46,7 +45,7 @@ export type BatchInput = {
  */
 export interface ShareOutcome {
   results: (number | string | FileIdentity)[];
-  /** A file that changed while it was read, or a cache object whose bytes do not match its name. */
+  /** A file that changed while it was read (the batch stops). */
   changed?: string;
   /** An error that stopped the batch, as plain data (it crosses threads). */
   error?: {
@@ -73,7 +72,7 @@ export const controlBlock = (workers: number) =>
 export const workerStarted = (control: SharedArrayBuffer, worker: number) =>
   Atomics.load(new Int32Array(control), WORKERS + worker) !== 0;
 
-/** Thrown by a step: the batch stops and reports this file as changed (or corrupt). */
+/** Thrown by a hash step: the batch stops and reports this file as changed while read. */
 class Changed extends Error {}
 
 export function runShare(input: BatchInput): ShareOutcome {
@@ -141,12 +140,10 @@ function hashStep(
 
 function restoreStep(where: { file: string; while: string }) {
   const buffer = Buffer.allocUnsafe(readBufferSize);
-  return ({ object, sha256, target }: RestoreTask): FileIdentity => {
+  return ({ object, target }: RestoreTask): FileIdentity => {
     where.file = object;
     where.while = 'reading';
     const bytes = readWhole(object, buffer, buffer.length - 1);
-    // "Present means valid" is re-checked on the way out: a damaged object never reaches the workspace.
-    if (hash('sha256', bytes, 'hex') !== sha256) throw new Changed(object);
     where.file = target;
     where.while = 'writing';
     writeReplacing(target, bytes);

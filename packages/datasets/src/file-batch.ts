@@ -11,6 +11,7 @@ import {
   workerStarted,
 } from './file-batch-work.ts';
 import type { FileIdentity } from './file-identity.ts';
+import { changedWhileHashing } from './hashing.ts';
 
 export type { FileTask, RestoreTask };
 
@@ -57,46 +58,21 @@ export async function hashFileBatch(
   try {
     return await runBatch<string>(input, threads);
   } catch (error) {
-    if (error instanceof ChangedFile) {
-      throw new AirlockError(
-        'CONFLICT',
-        `${error.path} changed while it was being hashed; pin it again once it is written`,
-        {
-          context: { path: error.path },
-        },
-      );
-    }
+    if (error instanceof ChangedFile) throw changedWhileHashing(error.path);
     throw error;
   }
 }
 
 /**
- * Copies small cache objects over workspace files (each replaced atomically, folders created),
- * re-hashing every object on its way out: one whose bytes no longer match its name stops the
- * batch (CHECK_FAILED, naming it). Results: each written file's identity, for the stat cache.
+ * Copies small cache objects over workspace files (each replaced atomically, folders created;
+ * the caller has re-hashed the objects). Results: each written file's identity, for the stat cache.
  */
 export async function restoreFileBatch(
   tasks: readonly RestoreTask[],
   options: { threads: number },
 ): Promise<BatchResult<FileIdentity>> {
   const threads = tasks.length >= parallelFrom.writing ? options.threads : 1;
-  try {
-    return await runBatch<FileIdentity>({ kind: 'restore', tasks }, threads);
-  } catch (error) {
-    if (error instanceof ChangedFile) {
-      throw damagedObject(error.path);
-    }
-    throw error;
-  }
-}
-
-/** A cache object whose bytes no longer match its name: what the user can do about it. */
-export function damagedObject(object: string): AirlockError {
-  return new AirlockError(
-    'CHECK_FAILED',
-    `cache object ${object} is damaged: its bytes no longer match its name; airlock dataset verify --repair removes it, then pin or pull puts it back`,
-    { context: { object } },
-  );
+  return runBatch<FileIdentity>({ kind: 'restore', tasks }, threads);
 }
 
 /** A batch's work, before it has a control block. */

@@ -38,13 +38,16 @@ export async function hashFile(path: string): Promise<{ sha256: string; identity
   }
   const after = identityOf(statSync(path, { bigint: true }));
   if (!sameIdentity(before, after)) {
-    throw new AirlockError(
-      'CONFLICT',
-      `${path} changed while it was being hashed; pin it again once it is written`,
-      {
-        context: { path },
-      },
-    );
+    throw changedWhileHashing(path);
   }
   return { sha256, identity: after };
+}
+
+/** A file whose size, mtime, inode or ctime moved while it was read: its hash is no one state's. */
+export function changedWhileHashing(path: string): AirlockError {
+  return new AirlockError(
+    'CONFLICT',
+    `${path} changed while it was being hashed; pin it again once it is written`,
+    { context: { path } },
+  );
 }
