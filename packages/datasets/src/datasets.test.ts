@@ -23,12 +23,14 @@ import { readPinFile } from './pin-file.ts';
 import { createSqliteDatasetsStore } from './store.ts';
 import { parseManifest } from './tree.ts';
 
-function workspace() {
+// The stat cache's settle window is off (0) unless a test is about it: files here are pinned
+// the moment they are written.
+function workspace(settleMs = 0) {
   const root = temporaryDirectory('airlock-datasets-');
   const database = openDatabase({ path: join(root, '.airlock', 'airlock.db') });
   applyMigrations(database, [...storeMigrations, ...datasetsMigrations]);
   const cache = createLocalCache(join(root, '.airlock', 'cache'));
-  const datasets = createDatasets({ store: createSqliteDatasetsStore(database), cache });
+  const datasets = createDatasets({ store: createSqliteDatasetsStore(database), cache, settleMs });
   return { root, database, cache, datasets };
 }
 
@@ -77,6 +79,27 @@ describe('pin', () => {
     const touched = await datasets.pin(path, { actor: 'dev@corp' });
     expect(touched.hashedFiles).toBe(1);
     expect(touched.pin.sha256).toBe(first.pin.sha256);
+    database.close();
+  });
+
+  it('does not trust a file changed within the settle window before it was read (racily clean)', async () => {
+    // A same-size edit in the same clock tick as the read would keep size, mtime and ctime: a file
+    // that fresh is read again until it has settled, and only then remembered.
+    const { root, database, datasets } = workspace(1000);
+    const folder = join(root, 'fresh');
+    mkdirSync(folder);
+    writeFileSync(join(folder, 'a.jsonl'), golden);
+    const file = join(root, 'single.jsonl');
+    writeFileSync(file, golden);
+    expect(await datasets.hashPath(folder)).toMatchObject({ hashed: 1 });
+    expect(await datasets.hashPath(folder)).toMatchObject({ hashed: 1 });
+    expect(await datasets.hashPath(file)).toMatchObject({ hashed: 1 });
+    expect(await datasets.hashPath(file)).toMatchObject({ hashed: 1 });
+    await new Promise((settled) => setTimeout(settled, 1100));
+    await datasets.hashPath(folder);
+    await datasets.hashPath(file);
+    expect(await datasets.hashPath(folder)).toMatchObject({ hashed: 0 });
+    expect(await datasets.hashPath(file)).toMatchObject({ hashed: 0 });
     database.close();
   });
 

@@ -44,6 +44,13 @@ export interface DatasetsOptions {
   threads?: number;
   /** Paths no pinned folder may contain besides the cache (the store's database, say). */
   keepOut?: readonly string[];
+  /**
+   * A file whose ctime is less than this many milliseconds before it was looked at is read but
+   * not remembered in the stat cache (default 2,000; 0 remembers every file). An edit in the same
+   * file-system clock tick as the read leaves size, mtime and ctime as they were (git calls such
+   * entries "racily clean"); 2 s also covers FAT's two-second timestamps.
+   */
+  settleMs?: number;
   now?: () => Date;
 }
 
@@ -213,6 +220,17 @@ function removeEmptyFolders(root: string, relativePath: string): void {
 export function createDatasets(options: DatasetsOptions) {
   const { store, cache } = options;
   const now = () => (options.now ?? (() => new Date()))().toISOString();
+  const settleMs = options.settleMs ?? 2000;
+
+  /**
+   * Remembers files read (or written) since `since` (ms, taken before their stat), leaving out
+   * those changed within the settle window before it: a later edit in that tick could not be told.
+   */
+  function remember(entries: { path: string; identity: FileIdentity; sha256: string }[], since: number) {
+    if (settleMs <= 0) return store.rememberHashes(entries);
+    const settledBefore = BigInt(Math.floor(since - settleMs)) * 1_000_000n;
+    store.rememberHashes(entries.filter((entry) => BigInt(entry.identity.ctimeNs) < settledBefore));
+  }
 
   /**
    * One file's hash: from the stat cache when size, mtime, inode and ctime are unchanged (and, when
@@ -249,8 +267,9 @@ export function createDatasets(options: DatasetsOptions) {
       );
     }
     if (!kind.isDirectory()) {
+      const since = Date.now();
       const { sha256, identity, read } = await fileHash(path, copy, rehash);
-      store.rememberHashes([{ path: resolve(path), identity, sha256 }]);
+      if (read) remember([{ path: resolve(path), identity, sha256 }], since);
       return { sha256, size: identity.size, files: 1, format: formatOf(path), hashed: read ? 1 : 0 };
     }
     const { entries, hashed } = await hashFolder(path, copy, rehash);
@@ -273,6 +292,7 @@ export function createDatasets(options: DatasetsOptions) {
     rehash: boolean,
   ): Promise<{ entries: ManifestEntry[]; hashed: number }> {
     const entries: ManifestEntry[] = [];
+    const since = Date.now();
     // A folder looks up its whole stat cache in one query, and the cache's objects in one listing,
     // instead of one query and one existsSync per file: re-pinning 10,000 files is mostly stat calls.
     const root = resolve(path);
@@ -326,7 +346,7 @@ export function createDatasets(options: DatasetsOptions) {
       (entries[index] as ManifestEntry).sha256 = sha256;
       remembered.push({ path: full, identity, sha256 });
     }
-    store.rememberHashes(remembered);
+    remember(remembered, since);
     return { entries, hashed: remembered.length };
   }
 
@@ -580,6 +600,7 @@ export function createDatasets(options: DatasetsOptions) {
       // Every object to restore is re-hashed before anything in the workspace is removed or
       // replaced: a damaged one stops the checkout with the workspace as it was.
       await requireIntact(stale);
+      const since = Date.now();
       const target = (entry: { path: string }) => (entry.path === '' ? path : join(path, entry.path));
       // A folder is restored exactly. Files it did not have when pinned go first, so none is in a
       // pinned file's way (`sub` now a file where `sub/a.txt` was), with folders they leave empty.
@@ -604,7 +625,8 @@ export function createDatasets(options: DatasetsOptions) {
         small.map((entry) => ({ object: cache.objectPath(entry.sha256), target: target(entry) })),
         { threads: options.threads ?? defaultThreads() },
       );
-      // The stat cache learns the files just written: the next status or pin need not read them.
+      // The stat cache learns the files just written, so the next status or pin need not read them —
+      // with a settle window (the default) they are all inside it: the next status reads them once.
       const remembered = small.map((entry, at) => ({
         path: resolve(target(entry)),
         identity: restored.results[at] as FileIdentity,
@@ -619,7 +641,7 @@ export function createDatasets(options: DatasetsOptions) {
           sha256: entry.sha256,
         });
       }
-      store.rememberHashes(remembered);
+      remember(remembered, since);
       // Temporary files of an earlier checkout that was killed (an hour old: not one running now).
       removed += removeLeftovers(path, folder, new Date(new Date(now()).getTime() - 60 * 60 * 1000));
       return { path, files: entries.length, written: stale.length, removed };

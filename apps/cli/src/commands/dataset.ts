@@ -65,7 +65,9 @@ export const datasetPinCommand: CommandDefinition = {
   summary: 'pin a file or folder by SHA-256: copy it into the cache and write <data>.pin.yaml',
   description:
     'Commit the pin file; the bytes stay out of git (push them to the remote). Re-pinning unchanged\n' +
-    'data reads nothing: a stat cache (size, mtime, inode, ctime) remembers each file’s hash.',
+    'data reads nothing: a stat cache (size, mtime, inode, ctime) remembers each file’s hash\n' +
+    '(a file changed under 2 s before it was read is read again next time: an edit in the same\n' +
+    'clock tick would look unchanged).',
   options: {
     name: { type: 'string', valueName: 'name', description: 'the dataset name (default: the file name)' },
     actor: actorOption,
