@@ -12,6 +12,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { Readable } from 'node:stream';
 import { sha256Hex } from '@airlock/core';
 import { applyMigrations, openDatabase, storeMigrations } from '@airlock/db';
 import { temporaryDirectory } from '@airlock/vitest-config/temp-dir';
@@ -369,6 +370,24 @@ describe('new-user findings', () => {
       code: 'INVALID_INPUT',
     });
     expect(existsSync(join(root, 'escaped.txt'))).toBe(false);
+    database.close();
+  });
+
+  it('checkout refuses a large object whose size changed after it was checked, leaving no file behind', async () => {
+    const { root, database, cache } = workspace();
+    const folder = join(root, 'large');
+    mkdirSync(folder);
+    writeFileSync(join(folder, 'big.bin'), Buffer.alloc(2 << 20, 3));
+    // The object is damaged between the checkout's re-hash and its copy (another process, a disk).
+    const shrinking = { ...cache, open: () => Readable.from([Buffer.alloc(10, 3)]) };
+    const datasets = createDatasets({ store: createSqliteDatasetsStore(database), cache: shrinking });
+    const { pinFile } = await datasets.pin(folder, { actor: 'dev@corp' });
+    rmSync(join(folder, 'big.bin'));
+    await expect(datasets.checkout(pinFile)).rejects.toMatchObject({
+      code: 'CHECK_FAILED',
+      message: expect.stringContaining(`holds 10 bytes, not ${2 << 20}: damaged since it was checked`),
+    });
+    expect(readdirSync(folder)).toEqual([]);
     database.close();
   });
 

@@ -126,11 +126,20 @@ async function countRows(path: string, format: PinFile['format']): Promise<numbe
  * Copies one large cache object over a workspace file atomically (a temporary file beside it,
  * renamed into place). The object was re-hashed before the checkout touched anything.
  */
-async function restoreLarge(target: string, sha256: string, cache: LocalCache): Promise<void> {
+async function restoreLarge(target: string, entry: ManifestEntry, cache: LocalCache): Promise<void> {
   ensureDirectory(dirname(target), 'the workspace folder');
   const temporary = workspaceTemporary(target);
   try {
-    await pipeline(cache.open(sha256), createWriteStream(temporary, { flags: 'wx' }));
+    await pipeline(cache.open(entry.sha256), createWriteStream(temporary, { flags: 'wx' }));
+    // Re-hashed by the checkout moments ago; a size that differs now is damage since then.
+    const written = statSync(temporary).size;
+    if (written !== entry.size) {
+      throw new AirlockError(
+        'CHECK_FAILED',
+        `cache object ${cache.objectPath(entry.sha256)} holds ${written} bytes, not ${entry.size}: damaged since it was checked; airlock dataset verify --repair removes it`,
+        { context: { object: cache.objectPath(entry.sha256) } },
+      );
+    }
     renameSync(temporary, target);
   } finally {
     rmSync(temporary, { force: true });
@@ -622,7 +631,11 @@ export function createDatasets(options: DatasetsOptions) {
       }
       const small = stale.filter((entry) => entry.size < smallFile);
       const restored = await restoreFileBatch(
-        small.map((entry) => ({ object: cache.objectPath(entry.sha256), target: target(entry) })),
+        small.map((entry) => ({
+          object: cache.objectPath(entry.sha256),
+          target: target(entry),
+          size: entry.size,
+        })),
         { threads: options.threads ?? defaultThreads() },
       );
       // The stat cache learns the files just written, so the next status or pin need not read them —
@@ -633,7 +646,7 @@ export function createDatasets(options: DatasetsOptions) {
         sha256: entry.sha256,
       }));
       for (const entry of stale.filter((entry) => entry.size >= smallFile)) {
-        await restoreLarge(target(entry), entry.sha256, cache);
+        await restoreLarge(target(entry), entry, cache);
         const written = resolve(target(entry));
         remembered.push({
           path: written,

@@ -14,10 +14,11 @@ export interface FileTask {
   identity: FileIdentity;
 }
 
-/** A cache object to copy to `target` (replacing what is there). */
+/** A cache object of `size` bytes to copy to `target` (replacing what is there). */
 export interface RestoreTask {
   object: string;
   target: string;
+  size: number;
 }
 
 /** What every thread of one batch shares (a worker gets a copy, except the control block). */
@@ -140,10 +141,17 @@ function hashStep(
 
 function restoreStep(where: { file: string; while: string }) {
   const buffer = Buffer.allocUnsafe(readBufferSize);
-  return ({ object, target }: RestoreTask): FileIdentity => {
+  return ({ object, target, size }: RestoreTask): FileIdentity => {
     where.file = object;
     where.while = 'reading';
-    const bytes = readWhole(object, buffer, buffer.length - 1);
+    const bytes = readWhole(object, buffer, size);
+    if (bytes.length !== size) {
+      // Re-hashed by the checkout moments ago: changed since (another process, a failing disk).
+      const holds = bytes.length > size ? `more than ${size}` : String(bytes.length);
+      throw new Error(
+        `it holds ${holds} bytes, not ${size}: damaged since it was checked; airlock dataset verify --repair removes it`,
+      );
+    }
     where.file = target;
     where.while = 'writing';
     writeReplacing(target, bytes);
@@ -157,10 +165,11 @@ const readBufferSize = (1 << 20) + 1;
 
 /**
  * A file's bytes, as a view of `buffer` valid until the next read. `expected` bytes are asked for
- * plus one (so a file that grew is seen); a regular file reads short only at its end, so one read
- * usually suffices.
+ * plus one (so a file that grew is seen). A read that stops short at exactly `expected` is the
+ * end of the file (one read per file, the usual case); one that stops short before it is read on
+ * from (network and FUSE file systems may return less than asked mid-file) until end of file.
  */
-function readWhole(path: string, buffer: Buffer, expected: number): Buffer {
+export function readWhole(path: string, buffer: Buffer, expected: number): Buffer {
   const fd = openSync(path, 'r');
   try {
     const want = Math.min(expected + 1, buffer.length);
@@ -169,7 +178,7 @@ function readWhole(path: string, buffer: Buffer, expected: number): Buffer {
       const asked = want - length;
       const read = readSync(fd, buffer, length, asked, null);
       length += read;
-      if (read < asked || length === want) break;
+      if (read === 0 || length === want || (read < asked && length === expected)) break;
     }
     return buffer.subarray(0, length);
   } finally {

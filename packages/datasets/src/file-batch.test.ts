@@ -1,3 +1,4 @@
+import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -5,7 +6,13 @@ import { Worker } from 'node:worker_threads';
 import { temporaryDirectory } from '@airlock/vitest-config/temp-dir';
 import { describe, expect, it } from 'vitest';
 import { hashFileBatch, restoreFileBatch } from './file-batch.ts';
-import { type BatchInput, controlBlock, type ShareOutcome, workerStarted } from './file-batch-work.ts';
+import {
+  type BatchInput,
+  controlBlock,
+  readWhole,
+  type ShareOutcome,
+  workerStarted,
+} from './file-batch-work.ts';
 import { identityOf } from './file-identity.ts';
 import { objectPathIn } from './object-files.ts';
 
@@ -125,8 +132,8 @@ describe('file batch', () => {
     const workspace = temporaryDirectory('airlock-batch-workspace-');
     const restore = hashes.map((sha256, index) => ({
       object: objectPathIn(cache, sha256),
-      sha256,
       target: join(workspace, 'nested', `file-${index}.jsonl`),
+      size: (contents[index] as string).length,
     }));
     const { results: identities } = await restoreFileBatch(restore, { threads: 1 });
     expect(restore.map((task) => readFileSync(task.target, 'utf8'))).toEqual(contents);
@@ -140,8 +147,18 @@ describe('file batch', () => {
     const absent = { ...(restore[0] as (typeof restore)[number]), object: join(cache, 'absent') };
     await expect(restoreFileBatch([absent], { threads: 1 })).rejects.toMatchObject({
       code: 'NOT_FOUND',
-      message: expect.stringContaining(`cache object ${join(cache, 'absent')} could not be read`),
+      message: expect.stringMatching(/could not be read: ENOENT.*; run airlock dataset pull$/),
     });
+    // An object whose size is not the pinned one (changed after the checkout checked it) is not
+    // copied short or long: the file it would replace stays as it was.
+    for (const size of [5, 10_000]) {
+      const wrong = { ...(restore[1] as (typeof restore)[number]), size };
+      await expect(restoreFileBatch([wrong], { threads: 1 })).rejects.toMatchObject({
+        code: 'NOT_FOUND',
+        message: expect.stringMatching(/bytes, not \d+: damaged since it was checked/),
+      });
+      expect(readFileSync(wrong.target, 'utf8')).toBe(contents[1]);
+    }
     writeFileSync(join(workspace, 'blocker'), 'a file where a folder should be');
     const blocked = {
       ...(restore[0] as (typeof restore)[number]),
@@ -151,5 +168,15 @@ describe('file batch', () => {
       code: 'PRECONDITION_FAILED',
       message: expect.stringContaining(`could not write ${blocked.target}`),
     });
+  });
+
+  it('reads on after a short read mid-file (pipes, network file systems) until the end', async () => {
+    const fifo = join(temporaryDirectory('airlock-batch-fifo-'), 'slow');
+    execFileSync('mkfifo', [fifo]);
+    // The writer sends the bytes in two parts, a pause between: the first read returns only 3.
+    const slow = spawn('sh', ['-c', `{ printf abc; sleep 0.3; printf def; } > "$0"`, fifo]);
+    const buffer = Buffer.alloc(16);
+    expect(readWhole(fifo, buffer, 6).toString()).toBe('abcdef');
+    await new Promise((done) => slow.on('exit', done));
   });
 });

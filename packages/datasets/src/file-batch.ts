@@ -171,7 +171,7 @@ function batchError(failure: NonNullable<ShareOutcome['error']>, input: BatchInp
   if (input.kind === 'restore') {
     return new AirlockError(
       'NOT_FOUND',
-      `cache object ${failure.file} could not be read: ${failure.message}; run airlock dataset pull`,
+      `cache object ${failure.file} could not be read: ${failure.message}${failure.code === 'ENOENT' ? '; run airlock dataset pull' : ''}`,
       { context, cause },
     );
   }
