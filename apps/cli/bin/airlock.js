@@ -9,9 +9,10 @@ if (major < 24) {
   );
   process.exit(2);
 }
-// Restart in place with the V8 settings in node-flags.js.
-const { restartWithNodeFlags } = await import('./node-flags.js');
+// Restart in place with the V8 settings in node-flags.js; keep compiled modules on disk.
+const { restartWithNodeFlags, enableCompileCache } = await import('./node-flags.js');
 const { fileURLToPath } = await import('node:url');
 restartWithNodeFlags(fileURLToPath(import.meta.url));
+enableCompileCache();
 const { main } = await import('../src/main.ts');
 await main();

@@ -1,9 +1,9 @@
-import { writeFileSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { temporaryDirectory } from '@airlock/vitest-config/temp-dir';
 import { describe, expect, it } from 'vitest';
-import { runNode } from './cli-process.ts';
+import { runCli, runNode } from './cli-process.ts';
 
 const nodeFlagsUrl = pathToFileURL(join(import.meta.dirname, '../bin/node-flags.js')).href;
 
@@ -59,5 +59,21 @@ describe.runIf(process.platform === 'linux')('the restart with V8 and allocator 
     expect(seen.startedWith).toEqual(['MALLOC_ARENA_MAX=4']);
     expect(seen.env).toBe('4');
     expect(seen.child).toBe('4');
+  });
+});
+
+describe('the compile cache', () => {
+  it('keeps compiled modules in the temporary folder, and never hangs or fails where it cannot', async () => {
+    const folder = temporaryDirectory();
+    const first = await runCli(['--version'], { cwd: folder, env: { TMPDIR: folder } });
+    expect(first).toMatchObject({ code: 0, stderr: '' });
+    // One folder per Node version, holding the code of the modules the command loaded.
+    const [version] = readdirSync(join(folder, 'node-compile-cache'));
+    expect(readdirSync(join(folder, 'node-compile-cache', version as string)).length).toBeGreaterThan(10);
+    // Node's recursive mkdir spins forever under /proc: a TMPDIR there must not hang the command.
+    if (process.platform === 'linux') {
+      const proc = await runCli(['--version'], { cwd: folder, env: { TMPDIR: '/proc' } });
+      expect(proc).toMatchObject({ code: 0, stderr: '' });
+    }
   });
 });
