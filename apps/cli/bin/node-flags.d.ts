@@ -11,7 +11,8 @@ export declare function missingNodeFlags(execArgv?: readonly string[]): string[]
  */
 export declare function restartWithNodeFlags(entryFile: string): void;
 /**
- * Keeps V8's compiled code on disk (os.tmpdir()/node-compile-cache) so the next process starts
- * sooner; does nothing when NODE_COMPILE_CACHE is set (Node uses it) or the folder cannot be made.
+ * Keeps V8's compiled code on disk in the user's own cache folder ($XDG_CACHE_HOME or
+ * ~/.cache/airlock/node-compile-cache, mode 0700) so the next process starts sooner; does nothing
+ * when NODE_COMPILE_CACHE or NODE_DISABLE_COMPILE_CACHE is set or the folder is not private.
  */
-export declare function enableCompileCache(): void;
+export declare function enableCompileCache(env?: Readonly<Record<string, string | undefined>>): void;

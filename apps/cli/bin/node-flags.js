@@ -1,7 +1,7 @@
-import { mkdirSync } from 'node:fs';
+import { lstatSync, mkdirSync } from 'node:fs';
 import module from 'node:module';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { homedir } from 'node:os';
+import { isAbsolute, join } from 'node:path';
 
 // V8 settings every `airlock` process runs with (bin/airlock.js restarts itself with them; the
 // eval benchmark runs the engine with them too). They shape when V8 collects, never how much it
@@ -57,21 +57,38 @@ export function restartWithNodeFlags(entryFile) {
 
 /**
  * Keeps V8's compiled code for the modules this process loads (TypeScript stripped once, not on
- * every run) on disk, in os.tmpdir()/node-compile-cache. Measured: `airlock --help` 0.58 s →
- * 0.37 s from the second run on. NODE_COMPILE_CACHE=dir: Node already uses that folder;
- * NODE_DISABLE_COMPILE_CACHE=1 turns the cache off. It never fails a run: without the folder,
- * modules compile as before. The folder is made here, one level only: Node's recursive mkdir
- * spins forever on a path under /proc (TMPDIR=/proc hung every command).
+ * every run) on disk. Measured: `airlock --help` 0.58 s → 0.37 s from the second run on.
+ *
+ * The folder is the user's own: $XDG_CACHE_HOME (or ~/.cache)/airlock/node-compile-cache, made
+ * mode 0700, and used only if it is a real folder (no link), owned by this user and closed to
+ * everyone else — a folder another user can write would let them plant code this process runs
+ * (the cache holds stripped JavaScript behind a checksum, not a signature). Anything else: no
+ * cache, modules compile as before; it never fails a run. NODE_COMPILE_CACHE=dir: Node already
+ * uses that folder; NODE_DISABLE_COMPILE_CACHE=1: nothing is made or used. Each level is made on
+ * its own: Node's recursive mkdir spins forever on a path under /proc.
  */
-export function enableCompileCache() {
-  if (process.env.NODE_COMPILE_CACHE !== undefined || typeof module.enableCompileCache !== 'function') {
-    return;
+export function enableCompileCache(env = process.env) {
+  if (env.NODE_COMPILE_CACHE !== undefined || env.NODE_DISABLE_COMPILE_CACHE !== undefined) return;
+  if (typeof module.enableCompileCache !== 'function') return;
+  const configured = env.XDG_CACHE_HOME;
+  const cacheHome = configured && isAbsolute(configured) ? configured : join(homedir(), '.cache');
+  const airlock = join(cacheHome, 'airlock');
+  const directory = join(airlock, 'node-compile-cache');
+  for (const level of [cacheHome, airlock, directory]) {
+    try {
+      mkdirSync(level, { mode: 0o700 });
+    } catch (error) {
+      if (error?.code !== 'EEXIST') return;
+    }
   }
-  const directory = join(tmpdir(), 'node-compile-cache');
-  try {
-    mkdirSync(directory);
-  } catch (error) {
-    if (error?.code !== 'EEXIST') return;
-  }
+  if (![airlock, directory].every(isPrivateFolder)) return;
   module.enableCompileCache(directory);
+}
+
+/** A real folder (not a link) that only this user can write into (POSIX; elsewhere: a folder). */
+function isPrivateFolder(path) {
+  const stats = lstatSync(path, { throwIfNoEntry: false });
+  if (!stats?.isDirectory()) return false;
+  if (typeof process.getuid !== 'function') return true;
+  return stats.uid === process.getuid() && (stats.mode & 0o022) === 0;
 }

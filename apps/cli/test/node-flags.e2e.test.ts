@@ -1,4 +1,4 @@
-import { readdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { temporaryDirectory } from '@airlock/vitest-config/temp-dir';
@@ -63,16 +63,43 @@ describe.runIf(process.platform === 'linux')('the restart with V8 and allocator 
 });
 
 describe('the compile cache', () => {
-  it('keeps compiled modules in the temporary folder, and never hangs or fails where it cannot', async () => {
-    const folder = temporaryDirectory();
-    const first = await runCli(['--version'], { cwd: folder, env: { TMPDIR: folder } });
+  it("keeps compiled modules in the user's own cache folder, closed to everyone else", async () => {
+    const home = temporaryDirectory();
+    const first = await runCli(['--version'], { cwd: home, env: { XDG_CACHE_HOME: home } });
     expect(first).toMatchObject({ code: 0, stderr: '' });
+    const folder = join(home, 'airlock', 'node-compile-cache');
+    expect(statSync(folder).mode & 0o777).toBe(0o700);
     // One folder per Node version, holding the code of the modules the command loaded.
-    const [version] = readdirSync(join(folder, 'node-compile-cache'));
-    expect(readdirSync(join(folder, 'node-compile-cache', version as string)).length).toBeGreaterThan(10);
-    // Node's recursive mkdir spins forever under /proc: a TMPDIR there must not hang the command.
+    const [version] = readdirSync(folder);
+    expect(readdirSync(join(folder, version as string)).length).toBeGreaterThan(10);
+  });
+
+  it('is not used where another user could plant code, nor when turned off, and never hangs', async () => {
+    // A folder others can write into: not used (nothing is written into it).
+    const open = temporaryDirectory();
+    mkdirSync(join(open, 'airlock', 'node-compile-cache'), { recursive: true });
+    chmodSync(join(open, 'airlock', 'node-compile-cache'), 0o777);
+    expect(await runCli(['--version'], { cwd: open, env: { XDG_CACHE_HOME: open } })).toMatchObject({
+      code: 0,
+    });
+    expect(readdirSync(join(open, 'airlock', 'node-compile-cache'))).toEqual([]);
+    // The folder a link to somewhere else: not followed.
+    const linked = temporaryDirectory();
+    const elsewhere = temporaryDirectory();
+    mkdirSync(join(linked, 'airlock'), { mode: 0o700 });
+    symlinkSync(elsewhere, join(linked, 'airlock', 'node-compile-cache'));
+    expect(await runCli(['--version'], { cwd: linked, env: { XDG_CACHE_HOME: linked } })).toMatchObject({
+      code: 0,
+    });
+    expect(readdirSync(elsewhere)).toEqual([]);
+    // Turned off: nothing is made.
+    const off = temporaryDirectory();
+    const disabled = { XDG_CACHE_HOME: off, NODE_DISABLE_COMPILE_CACHE: '1' };
+    expect(await runCli(['--version'], { cwd: off, env: disabled })).toMatchObject({ code: 0 });
+    expect(readdirSync(off)).toEqual([]);
+    // Node's recursive mkdir spins forever under /proc: a cache home there must not hang the command.
     if (process.platform === 'linux') {
-      const proc = await runCli(['--version'], { cwd: folder, env: { TMPDIR: '/proc' } });
+      const proc = await runCli(['--version'], { cwd: off, env: { XDG_CACHE_HOME: '/proc/airlock-cache' } });
       expect(proc).toMatchObject({ code: 0, stderr: '' });
     }
   });
