@@ -86,7 +86,7 @@ describe('pin', () => {
   it('does not trust a file changed within the settle window before it was read (racily clean)', async () => {
     // A same-size edit in the same clock tick as the read would keep size, mtime and ctime: a file
     // that fresh is read again until it has settled, and only then remembered.
-    const { root, database, datasets } = workspace(1000);
+    const { root, database, cache, datasets } = workspace(1000);
     const folder = join(root, 'fresh');
     mkdirSync(folder);
     writeFileSync(join(folder, 'a.jsonl'), golden);
@@ -101,6 +101,11 @@ describe('pin', () => {
     await datasets.hashPath(file);
     expect(await datasets.hashPath(folder)).toMatchObject({ hashed: 0 });
     expect(await datasets.hashPath(file)).toMatchObject({ hashed: 0 });
+    for (const settleMs of [-1, Number.NaN, Number.POSITIVE_INFINITY]) {
+      expect(() => createDatasets({ store: createSqliteDatasetsStore(database), cache, settleMs })).toThrow(
+        expect.objectContaining({ code: 'INVALID_INPUT' }),
+      );
+    }
     database.close();
   });
 

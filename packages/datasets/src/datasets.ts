@@ -22,6 +22,7 @@ import {
   type FileIdentity,
   hashFile,
   identityOf,
+  objectResized,
   sameIdentity,
   smallFile,
 } from './hashing.ts';
@@ -133,13 +134,7 @@ async function restoreLarge(target: string, entry: ManifestEntry, cache: LocalCa
     await pipeline(cache.open(entry.sha256), createWriteStream(temporary, { flags: 'wx' }));
     // Re-hashed by the checkout moments ago; a size that differs now is damage since then.
     const written = statSync(temporary).size;
-    if (written !== entry.size) {
-      throw new AirlockError(
-        'CHECK_FAILED',
-        `cache object ${cache.objectPath(entry.sha256)} holds ${written} bytes, not ${entry.size}: damaged since it was checked; airlock dataset verify --repair removes it`,
-        { context: { object: cache.objectPath(entry.sha256) } },
-      );
-    }
+    if (written !== entry.size) throw objectResized(cache.objectPath(entry.sha256), entry.size, written);
     renameSync(temporary, target);
   } finally {
     rmSync(temporary, { force: true });
@@ -230,6 +225,9 @@ export function createDatasets(options: DatasetsOptions) {
   const { store, cache } = options;
   const now = () => (options.now ?? (() => new Date()))().toISOString();
   const settleMs = options.settleMs ?? 2000;
+  if (!Number.isFinite(settleMs) || settleMs < 0) {
+    throw new AirlockError('INVALID_INPUT', `settleMs must be 0 or more milliseconds, not ${settleMs}`);
+  }
 
   /**
    * Remembers files read (or written) since `since` (ms, taken before their stat), leaving out
@@ -639,7 +637,7 @@ export function createDatasets(options: DatasetsOptions) {
         { threads: options.threads ?? defaultThreads() },
       );
       // The stat cache learns the files just written, so the next status or pin need not read them —
-      // with a settle window (the default) they are all inside it: the next status reads them once.
+      // with a settle window (the default) they are all inside it, and none is remembered here.
       const remembered = small.map((entry, at) => ({
         path: resolve(target(entry)),
         identity: restored.results[at] as FileIdentity,

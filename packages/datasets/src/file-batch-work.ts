@@ -48,6 +48,8 @@ export interface ShareOutcome {
   results: (number | string | FileIdentity)[];
   /** A file that changed while it was read (the batch stops). */
   changed?: string;
+  /** A cache object that did not hold the size to restore (the batch stops). */
+  resized?: { object: string; size: number; holds: number };
   /** An error that stopped the batch, as plain data (it crosses threads). */
   error?: {
     message: string;
@@ -76,6 +78,15 @@ export const workerStarted = (control: SharedArrayBuffer, worker: number) =>
 /** Thrown by a hash step: the batch stops and reports this file as changed while read. */
 class Changed extends Error {}
 
+/** Thrown by a restore step: the object does not hold the size to restore; the batch stops. */
+class Resized extends Error {
+  readonly resized: NonNullable<ShareOutcome['resized']>;
+  constructor(resized: NonNullable<ShareOutcome['resized']>) {
+    super(resized.object);
+    this.resized = resized;
+  }
+}
+
 export function runShare(input: BatchInput): ShareOutcome {
   const control = new Int32Array(input.control);
   const results: ShareOutcome['results'] = [];
@@ -98,6 +109,7 @@ export function runShare(input: BatchInput): ShareOutcome {
   } catch (caught) {
     Atomics.store(control, STOP, 1);
     if (caught instanceof Changed) return { results, changed: caught.message };
+    if (caught instanceof Resized) return { results, resized: caught.resized };
     const error = caught as NodeJS.ErrnoException;
     return {
       results,
@@ -145,13 +157,7 @@ function restoreStep(where: { file: string; while: string }) {
     where.file = object;
     where.while = 'reading';
     const bytes = readWhole(object, buffer, size);
-    if (bytes.length !== size) {
-      // Re-hashed by the checkout moments ago: changed since (another process, a failing disk).
-      const holds = bytes.length > size ? `more than ${size}` : String(bytes.length);
-      throw new Error(
-        `it holds ${holds} bytes, not ${size}: damaged since it was checked; airlock dataset verify --repair removes it`,
-      );
-    }
+    if (bytes.length !== size) throw new Resized({ object, size, holds: bytes.length });
     where.file = target;
     where.while = 'writing';
     writeReplacing(target, bytes);

@@ -11,7 +11,7 @@ import {
   workerStarted,
 } from './file-batch-work.ts';
 import type { FileIdentity } from './file-identity.ts';
-import { changedWhileHashing } from './hashing.ts';
+import { changedWhileHashing, objectResized } from './hashing.ts';
 
 export type { FileTask, RestoreTask };
 
@@ -116,6 +116,8 @@ async function runBatch<T>(work: BatchWork, threads: number): Promise<BatchResul
   }
   const changed = all.find((outcome) => outcome?.changed)?.changed;
   if (changed) throw new ChangedFile(changed);
+  const resized = all.find((outcome) => outcome?.resized)?.resized;
+  if (resized) throw objectResized(resized.object, resized.size, resized.holds);
   const failure = all.find((outcome) => outcome?.error)?.error;
   if (failure) throw batchError(failure, input);
   const failedWorkers = started.filter((worker) => worker.failed()).length;

@@ -51,3 +51,16 @@ export function changedWhileHashing(path: string): AirlockError {
     { context: { path } },
   );
 }
+
+/**
+ * A cache object that no longer holds its pinned number of bytes when a checkout copies it (it
+ * was re-hashed moments before: another process or a failing disk changed it since).
+ */
+export function objectResized(object: string, size: number, holds: number): AirlockError {
+  const actual = holds > size ? `more than ${size}` : String(holds);
+  return new AirlockError(
+    'CHECK_FAILED',
+    `cache object ${object} holds ${actual} bytes, not ${size}: damaged since it was checked; airlock dataset verify --repair removes it`,
+    { context: { object } },
+  );
+}
