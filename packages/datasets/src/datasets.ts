@@ -19,6 +19,7 @@ import { forEachLimit } from './concurrency.ts';
 import { defaultThreads, type FileTask, hashFileBatch, restoreFileBatch } from './file-batch.ts';
 import {
   changedWhileHashing,
+  damagedObject,
   type FileIdentity,
   hashFile,
   identityOf,
@@ -139,15 +140,6 @@ async function restoreLarge(target: string, entry: ManifestEntry, cache: LocalCa
   } finally {
     rmSync(temporary, { force: true });
   }
-}
-
-/** A cache object whose bytes no longer match its name: what the user can do about it. */
-function damagedObject(object: string): AirlockError {
-  return new AirlockError(
-    'CHECK_FAILED',
-    `cache object ${object} is damaged: its bytes no longer match its name; airlock dataset verify --repair removes it, then pin or pull puts it back`,
-    { context: { object } },
-  );
 }
 
 /** A dataset path that is a symbolic link is refused: checkout would write (and remove) wherever it points. */

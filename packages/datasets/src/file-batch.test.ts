@@ -155,7 +155,7 @@ describe('file batch', () => {
       const wrong = { ...(restore[1] as (typeof restore)[number]), size };
       await expect(restoreFileBatch([wrong], { threads: 1 })).rejects.toMatchObject({
         code: 'CHECK_FAILED',
-        message: `cache object ${wrong.object} holds ${size === 5 ? 'more than 5' : contents[1]?.length} bytes, not ${size}: damaged since it was checked; airlock dataset verify --repair removes it`,
+        message: `cache object ${wrong.object} holds ${size === 5 ? 'more than 5' : contents[1]?.length} bytes, not ${size}: damaged since it was checked; airlock dataset verify --repair removes it, then pin or pull puts it back`,
       });
       expect(readFileSync(wrong.target, 'utf8')).toBe(contents[1]);
     }

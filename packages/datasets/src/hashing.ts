@@ -52,15 +52,23 @@ export function changedWhileHashing(path: string): AirlockError {
   );
 }
 
+/** A cache object whose bytes are not what its name says (`why`), and what the user can do about it. */
+export function damagedObject(
+  object: string,
+  why = 'is damaged: its bytes no longer match its name',
+): AirlockError {
+  return new AirlockError(
+    'CHECK_FAILED',
+    `cache object ${object} ${why}; airlock dataset verify --repair removes it, then pin or pull puts it back`,
+    { context: { object } },
+  );
+}
+
 /**
  * A cache object that no longer holds its pinned number of bytes when a checkout copies it (it
  * was re-hashed moments before: another process or a failing disk changed it since).
  */
 export function objectResized(object: string, size: number, holds: number): AirlockError {
   const actual = holds > size ? `more than ${size}` : String(holds);
-  return new AirlockError(
-    'CHECK_FAILED',
-    `cache object ${object} holds ${actual} bytes, not ${size}: damaged since it was checked; airlock dataset verify --repair removes it`,
-    { context: { object } },
-  );
+  return damagedObject(object, `holds ${actual} bytes, not ${size}: damaged since it was checked`);
 }
